@@ -1,0 +1,43 @@
+/**
+ * Turns claims into vitest tests, named by the claim. A claim that does not apply to an
+ * implementation (missing members) is registered as skipped with the reason in its name, so the
+ * output says so; it is never silently passed.
+ */
+import { describe, it, expect } from 'vitest';
+import type { DiffusionImpl } from './interface.js';
+import { applicable, missingMembers, type Claim, type ClaimResult } from './harness.js';
+
+export function registerClaims(label: string, claims: Claim[], impl: DiffusionImpl): void {
+  describe(`${label} [${impl.name}, ${impl.precision}]`, () => {
+    for (const claim of claims) {
+      const name = `${claim.id}: ${claim.title} (${claim.catalog})`;
+      if (!applicable(claim, impl)) {
+        it.skip(`${name} — not applicable: ${impl.name} lacks ${missingMembers(claim, impl).join(', ')}`, () => {});
+        continue;
+      }
+      it(name, async () => {
+        const r: ClaimResult = await claim.run(impl);
+        console.log(`  ${claim.id}: worst error ${r.worstError.toExponential(3)} vs bound ${r.bound.toExponential(3)}${r.note ? ` — ${r.note}` : ''}`);
+        expect(r.worstError).toBeLessThanOrEqual(r.bound);
+      });
+    }
+  });
+}
+
+/**
+ * Runs every applicable claim on `impl` and returns the ids of those that failed, with messages.
+ * Used by the self-check (each broken implementation must be rejected) and the conformance report.
+ */
+export async function failingClaims(claims: Claim[], impl: DiffusionImpl): Promise<{ id: string; message: string }[]> {
+  const failed: { id: string; message: string }[] = [];
+  for (const claim of claims) {
+    if (!applicable(claim, impl)) continue;
+    try {
+      const r = await claim.run(impl);
+      if (!(r.worstError <= r.bound)) failed.push({ id: claim.id, message: `worst error ${r.worstError} > bound ${r.bound}` });
+    } catch (e) {
+      failed.push({ id: claim.id, message: (e as Error).message });
+    }
+  }
+  return failed;
+}
