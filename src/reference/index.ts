@@ -1,0 +1,15 @@
+/**
+ * Public API of the float64 reference (`diffusion-oracle/reference`).
+ *
+ * A flat list of re-exports: each helper appends its own lines. Index convention: `t` is the
+ * papers' 1-based step index (t ∈ {1..T}, ᾱ_0 = 1); see docs/reference-api.md.
+ */
+export * from './errors.js';
+export * from './batch.js';
+export * from './rng.js';
+export * from './schedules.js';
+export { checkSchedule, checkT, checkT0 } from './common.js';
+export type { NumOrVec } from './common.js';
+export * from './forward.js';
+export * from './posterior.js';
+export * from './parameterization.js';
