@@ -51,4 +51,20 @@ export const referenceImpl: DiffusionImpl = {
   epsFromV: (betas, xt, t, v) => R.epsFromV(scheduleOf(betas), vec(xt), t, vec(v)),
   x0FromV: (betas, xt, t, v) => R.x0FromV(scheduleOf(betas), vec(xt), t, vec(v)),
   scoreFromEps: (betas, xt, t, eps) => R.scoreFromEps(scheduleOf(betas), vec(xt), t, vec(eps)),
+
+  // E. reverse steps
+  ddpmStep: (betas, xt, t, modelOutput, options) =>
+    R.ddpmStep(scheduleOf(betas), vec(xt), t, vec(modelOutput), {
+      prediction: options.prediction,
+      variance: options.variance,
+      clip: options.clip,
+      noise: options.noise === undefined ? undefined : vec(options.noise),
+    }),
+  ddimTimesteps: (T, steps, spacing) => R.ddimTimesteps(T, steps, spacing),
+  ddimStep: (betas, xt, t, tPrev, modelOutput, options) =>
+    R.ddimStep(scheduleOf(betas), vec(xt), t, tPrev, vec(modelOutput), {
+      eta: options.eta,
+      prediction: options.prediction,
+      noise: options.noise === undefined ? undefined : vec(options.noise),
+    }),
 };

@@ -13,3 +13,5 @@ export type { NumOrVec } from './common.js';
 export * from './forward.js';
 export * from './posterior.js';
 export * from './parameterization.js';
+export * from './ddpm.js';
+export * from './ddim.js';

@@ -7,6 +7,7 @@
  * sqrt_recip_alphas_cumprod / sqrt_recipm1_alphas_cumprod), which do not cancel as ᾱ_t → 1.
  * Where ᾱ_t = 0 (zero terminal SNR, t = T) the formulas that divide by √ᾱ_t throw, naming t.
  */
+import { checkOneOf } from './errors.js';
 import { zipMap, type Out, type VecOrBatch } from './batch.js';
 import { checkFiniteRows, checkSchedule, checkT, requirePositiveAlphaBar, sqrtAbPair } from './common.js';
 import { posteriorMean, posteriorMeanFromEps } from './posterior.js';
@@ -131,4 +132,33 @@ export function meanFromX0<X extends VecOrBatch>(schedule: Schedule, xt: X, t: n
 export function meanFromEps<X extends VecOrBatch>(schedule: Schedule, xt: X, t: number, epsHat: VecOrBatch): Out<X> {
   // eq. (58) is eq. (57) with ε̂: one formula, written once in posterior.ts.
   return posteriorMeanFromEps(schedule, xt, t, epsHat);
+}
+
+export const PREDICTIONS = ['eps', 'x0', 'v'] as const;
+export type Prediction = (typeof PREDICTIONS)[number];
+
+/**
+ * x̂_0 from a model output of the given kind: 'eps' → D1, 'x0' → the output itself, 'v' → D2
+ * (x_0 = √ᾱ_t x_t - √(1-ᾱ_t) v). t ∈ {1..T}. Shared by the DDPM and DDIM steps.
+ */
+export function x0FromPrediction<X extends VecOrBatch>(schedule: Schedule, xt: X, t: number, modelOutput: VecOrBatch, prediction: Prediction): Out<X> {
+  checkOneOf('prediction', prediction, PREDICTIONS);
+  if (prediction === 'eps') return predictX0FromEps(schedule, xt, t, modelOutput);
+  if (prediction === 'v') return x0FromV(schedule, xt, t, modelOutput);
+  const s = checkSchedule(schedule);
+  checkT(s, t);
+  return zipMap(['xt', 'modelOutput'], [xt, modelOutput], (_x, m) => m);
+}
+
+/**
+ * ε̂ from a model output of the given kind: 'eps' → itself, 'x0' → D1 reversed, 'v' → D2
+ * (ε = √ᾱ_t v + √(1-ᾱ_t) x_t). t ∈ {1..T}.
+ */
+export function epsFromPrediction<X extends VecOrBatch>(schedule: Schedule, xt: X, t: number, modelOutput: VecOrBatch, prediction: Prediction): Out<X> {
+  checkOneOf('prediction', prediction, PREDICTIONS);
+  if (prediction === 'x0') return predictEpsFromX0(schedule, xt, t, modelOutput);
+  if (prediction === 'v') return epsFromV(schedule, xt, t, modelOutput);
+  const s = checkSchedule(schedule);
+  checkT(s, t);
+  return zipMap(['xt', 'modelOutput'], [xt, modelOutput], (_x, m) => m);
 }
