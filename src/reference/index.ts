@@ -15,3 +15,4 @@ export * from './posterior.js';
 export * from './parameterization.js';
 export * from './ddpm.js';
 export * from './ddim.js';
+export * from './layers/index.js';
