@@ -164,7 +164,7 @@ describe('line charts', () => {
     const polylines = svg.match(/<polyline [^>]*points="([^"]*)"/g) ?? [];
     expect(polylines.length).toBe(2);
     const L = chartLayout([{ name: 'a<b', xs: [0, 1, 2], ys: [0, 1, 4] }, ...series.slice(1)], { title: 'T & U', width: 400, height: 300 });
-    const pts = /points="([^"]*)"/.exec(polylines[0])![1].split(' ').map((p) => p.split(',').map(Number));
+    const pts = /points="([^"]*)"/.exec(polylines[0] as string)![1].split(' ').map((p) => p.split(',').map(Number));
     expect(pts.length).toBe(3);
     pts.forEach(([x, y], i) => {
       expect(Math.abs(x - L.lines[0].points[i][0])).toBeLessThanOrEqual(0.05);
