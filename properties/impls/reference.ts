@@ -67,4 +67,9 @@ export const referenceImpl: DiffusionImpl = {
       prediction: options.prediction,
       noise: options.noise === undefined ? undefined : vec(options.noise),
     }),
+
+  // F. objectives
+  normalKl: (mean1, logVar1, mean2, logVar2) => R.normalKl(vec(mean1), vec(logVar1), vec(mean2), vec(logVar2)) as Float64Array,
+  discretizedGaussianLogLikelihood: (x, mean, logScale) => R.discretizedGaussianLogLikelihood(vec(x), vec(mean), vec(logScale)) as Float64Array,
+  vbTerms: (betas, model, x0, t, noise) => R.vbTerms(scheduleOf(betas), model, vec(x0), t, vec(noise)) as number,
 };

@@ -41,6 +41,17 @@ export interface DdpmStepOptions {
   clip?: boolean;
 }
 
+/**
+ * log σ_t² of a fixed reverse-step variance: 'posterior' → log β̃_t (clipped: log β̃_2 at t = 1);
+ * 'beta' → log β_t, except log β̃_2 at t = 1 (improved-diffusion's "fixedlarge"). t ∈ {1..T}.
+ */
+export function fixedLogVariance(schedule: Schedule, t: number, variance: 'beta' | 'posterior'): number {
+  const s = checkSchedule(schedule);
+  checkT(s, t);
+  checkOneOf('variance', variance, ['beta', 'posterior'] as const);
+  return variance === 'posterior' || t === 1 ? s.posteriorLogVarianceClipped(t) : Math.log(s.beta(t));
+}
+
 /** Per-element log σ_t² of the reverse step for the given variance option (see VarianceSpec). */
 export function reverseLogVariance<X extends VecOrBatch>(schedule: Schedule, xt: X, t: number, variance: VarianceSpec = 'posterior'): Out<X> {
   const s = checkSchedule(schedule);
@@ -50,7 +61,7 @@ export function reverseLogVariance<X extends VecOrBatch>(schedule: Schedule, xt:
   let rows: Float64Array[];
   if (typeof variance === 'string') {
     checkOneOf('options.variance', variance, ['beta', 'posterior'] as const);
-    const lv = variance === 'posterior' || t === 1 ? logPost : Math.log(s.beta(t));
+    const lv = fixedLogVariance(s, t, variance);
     rows = ref.rows.map((r) => new Float64Array(r.length).fill(lv));
   } else if (variance && typeof variance === 'object' && 'learnedRange' in variance) {
     const vr = rowsLike('options.variance.learnedRange', variance.learnedRange, 'xt', ref);

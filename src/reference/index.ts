@@ -16,3 +16,7 @@ export * from './parameterization.js';
 export * from './ddpm.js';
 export * from './ddim.js';
 export * from './layers/index.js';
+export * from './normal.js';
+export * from './elbo.js';
+export * from './gaussian.js';
+export * from './embedding.js';
