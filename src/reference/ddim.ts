@@ -85,7 +85,8 @@ export function ddimSigma(schedule: Schedule, t: number, tPrev: number, eta: num
   checkFiniteNumber('eta', eta);
   if (eta < 0) throw new DiffusionInputError('eta', eta, 'must be ≥ 0');
   const ratio = -Math.expm1(s.logAlphaBar(t) - s.logAlphaBar(tPrev)); // 1 - ᾱ_t/ᾱ_{t'}
-  return eta * Math.sqrt((s.oneMinusAlphaBar(tPrev) / s.oneMinusAlphaBar(t)) * ratio);
+  // Math.max(0, ·) turns the -0 of 1-ᾱ_0 = -expm1(0) into +0.
+  return eta * Math.sqrt(Math.max(0, (s.oneMinusAlphaBar(tPrev) / s.oneMinusAlphaBar(t)) * ratio));
 }
 
 export interface DdimStepOptions {
@@ -121,11 +122,12 @@ export function ddimStep<X extends VecOrBatch>(
   if (eta < 0) throw new DiffusionInputError('options.eta', eta, 'must be ≥ 0');
   const prediction = checkOneOf('options.prediction', options.prediction ?? 'eps', PREDICTIONS);
   const ref = rowsOf('xt', xt);
+  rowsLike('modelOutput', modelOutput, 'xt', ref);
   const x0 = x0FromPrediction(s, xt, t, modelOutput, prediction);
   const eps = epsFromPrediction(s, xt, t, modelOutput, prediction);
   const x0Rows = x0 instanceof Float64Array ? [x0] : (x0 as Float64Array[]);
   const epsRows = eps instanceof Float64Array ? [eps] : (eps as Float64Array[]);
-  const omPrev = s.oneMinusAlphaBar(tPrev);
+  const omPrev = Math.max(0, s.oneMinusAlphaBar(tPrev));
   const r = -Math.expm1(s.logAlphaBar(t) - s.logAlphaBar(tPrev)) / s.oneMinusAlphaBar(t);
   const keep = 1 - eta * eta * r;
   if (keep < 0) {

@@ -96,6 +96,7 @@ export function pMeanVariance<X extends VecOrBatch>(
   const s = checkSchedule(schedule);
   checkT(s, t);
   const prediction = checkOneOf('options.prediction', options.prediction ?? 'eps', PREDICTIONS);
+  rowsLike('modelOutput', modelOutput, 'xt', rowsOf('xt', xt));
   let predX0 = x0FromPrediction(s, xt, t, modelOutput, prediction);
   if (options.clip) predX0 = clipRows(predX0) as Out<X>;
   const mean = prediction === 'eps' && !options.clip ? posteriorMeanFromEps(s, xt, t, modelOutput) : (posteriorMean(s, predX0, xt, t) as Out<X>);

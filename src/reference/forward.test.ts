@@ -41,7 +41,7 @@ import {
   type Schedule,
 } from './index.js';
 
-export function expectInputError(fn: () => unknown, arg: string, value?: string): void {
+function expectInputError(fn: () => unknown, arg: string, value?: string): void {
   let err: unknown;
   try {
     fn();
