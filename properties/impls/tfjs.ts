@@ -1,0 +1,223 @@
+/**
+ * The TensorFlow.js tier (src/gpu) adapted to the implementation interface (properties/interface.ts),
+ * with precision 'float32', so that the same claims that check the float64 reference check it.
+ *
+ * Each call: arrays → float32 tensors ([1, dim] for a vector) → the src/gpu function → dataSync()
+ * (outside any tf.tidy, per shared/wasm-facts.md) → Float64Array; every tensor is disposed before the
+ * call returns (tier-crosscheck.test.ts checks tf.memory().numTensors). The schedule tables of the
+ * last few β arrays are cached (compared by content, so mutating a β array is safe); `disposeCache()`
+ * frees them.
+ *
+ * Host-side parts shared with the reference, not tensor formulas: `betaSchedule` and
+ * `rescaleZeroTerminalSnr` (T scalars computed once in float64: the gpu tier takes any β) and
+ * `ddimTimesteps` (integer index lists). They are delegated to src/reference and labelled so.
+ *
+ * Backends: the impl runs every call on `backendName` (an initialized tfjs backend: use
+ * `prepareTfjsImpl`, which awaits tf.setBackend, or set it up yourself). Switching to an already
+ * initialized backend is synchronous in tfjs; if `backendName` is not the active backend after the
+ * switch, the call throws rather than silently running elsewhere.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Arr, DiffusionImpl, EpsModel } from '../interface.js';
+import * as R from '../../src/reference/index.js';
+import { makeTensorSchedule, type TensorSchedule } from '../../src/gpu/schedules.js';
+import type { Timesteps } from '../../src/gpu/common.js';
+import { qSample, qStep } from '../../src/gpu/forward.js';
+import { qPosterior, posteriorVariance, posteriorLogVarianceClipped } from '../../src/gpu/posterior.js';
+import { predictX0FromEps, predictEpsFromX0, vFromEpsX0, epsFromV, x0FromV, scoreFromEps } from '../../src/gpu/parameterization.js';
+import { ddpmStep } from '../../src/gpu/ddpm.js';
+import { ddimStep, ddimTimesteps } from '../../src/gpu/ddim.js';
+import { normalKl, discretizedGaussianLogLikelihood, vbTerms } from '../../src/gpu/elbo.js';
+
+const G = {
+  makeTensorSchedule, qSample, qStep, qPosterior, posteriorVariance, posteriorLogVarianceClipped, predictX0FromEps, predictEpsFromX0,
+  vFromEpsX0, epsFromV, x0FromV, scoreFromEps, ddpmStep, ddimStep, ddimTimesteps, normalKl, discretizedGaussianLogLikelihood, vbTerms,
+};
+
+
+export interface TfjsImpl extends DiffusionImpl {
+  readonly backendName: string;
+  /** Frees the cached schedule tables (the impl stays usable; tables are rebuilt on demand). */
+  disposeCache(): void;
+}
+
+const CACHE_SIZE = 4;
+
+function sameBetas(a: Float64Array, b: Arr): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A vector as a float32 [1, dim] tensor (values rounded to float32: part of the tier's error). */
+function row(x: Arr): tf.Tensor2D {
+  const f = Float32Array.from(x as ArrayLike<number>);
+  return tf.tensor2d(f, [1, f.length]);
+}
+
+function download(t: tf.Tensor): Float64Array {
+  return Float64Array.from(t.dataSync());
+}
+
+export function makeTfjsImpl(backendName: string): TfjsImpl {
+  const cache: TensorSchedule[] = [];
+
+  const useBackend = () => {
+    if (tf.getBackend() !== backendName) {
+      void tf.setBackend(backendName);
+      if (tf.getBackend() !== backendName) {
+        throw new Error(`tfjs impl: backend '${backendName}' is not initialized (await tf.setBackend('${backendName}') first, or use prepareTfjsImpl)`);
+      }
+    }
+  };
+
+  const sched = (betas: Arr): TensorSchedule => {
+    useBackend();
+    const hit = cache.findIndex((s) => sameBetas(s.betasHost, betas));
+    if (hit >= 0) {
+      const s = cache[hit];
+      cache.splice(hit, 1);
+      cache.unshift(s);
+      return s;
+    }
+    const s = G.makeTensorSchedule(betas);
+    cache.unshift(s);
+    while (cache.length > CACHE_SIZE) cache.pop()!.dispose();
+    return s;
+  };
+
+  /** Runs `fn` on fresh input tensors, downloads its tensor result, disposes everything. */
+  const run = (inputs: Arr[], fn: (...ts: tf.Tensor2D[]) => tf.Tensor): Float64Array => {
+    const ts: tf.Tensor2D[] = [];
+    try {
+      for (const x of inputs) ts.push(row(x));
+      const out = fn(...ts);
+      try {
+        return download(out);
+      } finally {
+        out.dispose();
+      }
+    } finally {
+      ts.forEach((t) => t.dispose());
+    }
+  };
+
+  /** A scalar table entry at t (a number), read back. */
+  const scalarAt = (tensor: tf.Tensor): number => {
+    try {
+      return tensor.dataSync()[0];
+    } finally {
+      tensor.dispose();
+    }
+  };
+
+  return {
+    name: `tfjs (${backendName})`,
+    precision: 'float32',
+    backendName,
+    disposeCache() {
+      while (cache.length) cache.pop()!.dispose();
+    },
+
+    // A. schedules: β sequences are host-side float64, shared with the reference (see file comment).
+    betaSchedule: (name, T, options) => R.betaSchedule(name as R.ScheduleName, T, options as R.ScheduleOptions),
+    rescaleZeroTerminalSnr: (betas) => R.rescaleZeroTerminalSnr(betas),
+    alphaBar: (betas, t) => {
+      const s = sched(betas);
+      R.checkTimestep('t', t, 0, s.T);
+      return scalarAt(tf.slice(s.alphaBars, [t], [1]));
+    },
+    posteriorVariance: (betas, t) => scalarAt(G.posteriorVariance(sched(betas), t)),
+    posteriorLogVarianceClipped: (betas, t) => scalarAt(G.posteriorLogVarianceClipped(sched(betas), t)),
+
+    // B. forward process
+    qSample: (betas, x0, t, eps) => {
+      const s = sched(betas);
+      return run([x0, eps], (a, e) => G.qSample(s, a, t, e));
+    },
+    qStep: (betas, xPrev, t, eps) => {
+      const s = sched(betas);
+      return run([xPrev, eps], (a, e) => G.qStep(s, a, t, e));
+    },
+
+    // C. posterior
+    qPosterior: (betas, x0, xt, t) => {
+      const s = sched(betas);
+      let variance = NaN;
+      let logVariance = NaN;
+      const mean = run([x0, xt], (a, b) => {
+        const q = G.qPosterior(s, a, b, t);
+        variance = scalarAt(q.variance);
+        logVariance = scalarAt(q.logVariance);
+        return q.mean;
+      });
+      return { mean, variance, logVariance };
+    },
+
+    // D. parameterizations
+    predictX0FromEps: (betas, xt, t, eps) => {
+      const s = sched(betas);
+      return run([xt, eps], (a, b) => G.predictX0FromEps(s, a, t, b));
+    },
+    predictEpsFromX0: (betas, xt, t, x0) => {
+      const s = sched(betas);
+      return run([xt, x0], (a, b) => G.predictEpsFromX0(s, a, t, b));
+    },
+    vFromEpsX0: (betas, xt, t, eps) => {
+      const s = sched(betas);
+      return run([xt, eps], (a, b) => G.vFromEpsX0(s, a, t, b));
+    },
+    epsFromV: (betas, xt, t, v) => {
+      const s = sched(betas);
+      return run([xt, v], (a, b) => G.epsFromV(s, a, t, b));
+    },
+    x0FromV: (betas, xt, t, v) => {
+      const s = sched(betas);
+      return run([xt, v], (a, b) => G.x0FromV(s, a, t, b));
+    },
+    scoreFromEps: (betas, xt, t, eps) => {
+      const s = sched(betas);
+      return run([xt, eps], (a, b) => G.scoreFromEps(s, a, t, b));
+    },
+
+    // E. reverse steps
+    ddpmStep: (betas, xt, t, modelOutput, options) => {
+      const s = sched(betas);
+      const withNoise = options.noise !== undefined && t >= 2;
+      const ins = withNoise ? [xt, modelOutput, options.noise!] : [xt, modelOutput];
+      return run(ins, (a, m, z) => G.ddpmStep(s, a, t, m, { prediction: options.prediction, variance: options.variance, clip: options.clip, noise: z }));
+    },
+    // Integer index lists: the reference's, shared (see src/gpu/ddim.ts).
+    ddimTimesteps: (T, steps, spacing) => G.ddimTimesteps(T, steps, spacing),
+    ddimStep: (betas, xt, t, tPrev, modelOutput, options) => {
+      const s = sched(betas);
+      const ins = options.noise !== undefined ? [xt, modelOutput, options.noise] : [xt, modelOutput];
+      return run(ins, (a, m, z) => G.ddimStep(s, a, t, tPrev, m, { eta: options.eta, prediction: options.prediction, noise: z }));
+    },
+
+    // F. objectives
+    normalKl: (m1, lv1, m2, lv2) => run([m1, lv1, m2, lv2], (a, b, c, d) => G.normalKl(a, b, c, d)),
+    discretizedGaussianLogLikelihood: (x, mean, logScale) => {
+      useBackend();
+      return run([x, mean, logScale], (a, m, l) => G.discretizedGaussianLogLikelihood(a, m, l, { approx: 'erf' }));
+    },
+    vbTerms: (betas, model: EpsModel, x0, t, noise) => {
+      const s = sched(betas);
+      const tensorModel = (xtT: tf.Tensor2D, tt: Timesteps) => {
+        const xtHost = download(xtT);
+        const out = model(xtHost, tt as number);
+        return row(out);
+      };
+      const r = run([x0, noise], (a, z) => G.vbTerms(s, tensorModel, a, t, z, { approx: 'erf' }));
+      return r[0];
+    },
+  };
+}
+
+/** Awaits `tf.setBackend(backendName)` and returns the impl; throws if the backend cannot start. */
+export async function prepareTfjsImpl(backendName: string): Promise<TfjsImpl> {
+  const ok = await tf.setBackend(backendName);
+  await tf.ready();
+  if (!ok || tf.getBackend() !== backendName) throw new Error(`tfjs backend '${backendName}' could not be initialized`);
+  return makeTfjsImpl(backendName);
+}
