@@ -73,7 +73,8 @@ export function logErfc(x: number): number {
   checkFiniteNumber('x', x);
   if (x >= SWITCH) return -x * x - LOG_SQRT_PI - Math.log(erfcCf(x));
   if (x > -SWITCH) return Math.log1p(-erfSeries(x));
-  return Math.log(erfc(x));
+  // erfc(x) = 2 - erfc(-x) with erfc(-x) small: log 2 + log1p(-erfc(-x)/2) keeps its digits.
+  return Math.LN2 + Math.log1p(-0.5 * Math.exp(-x * x) / (SQRT_PI * erfcCf(-x)));
 }
 
 /** Φ(z), the standard normal CDF: ½·erfc(-z/√2). */
@@ -85,6 +86,8 @@ export function normalCdf(z: number): number {
 /** log Φ(z), accurate for z → -∞ (e.g. log Φ(-40) ≈ -804.6) and for z → +∞ (→ -Φ(-z)). */
 export function normalLogCdf(z: number): number {
   checkFiniteNumber('z', z);
+  // z > 0: log Φ(z) = log1p(-Φ(-z)), so a tiny upper tail is not lost against log 2.
+  if (z > 0) return Math.log1p(-0.5 * erfc(z / Math.SQRT2));
   return -Math.LN2 + logErfc(-z / Math.SQRT2);
 }
 
