@@ -174,16 +174,22 @@ export function bytesToSigned(pixels: Uint8Array): Float32Array {
   return out;
 }
 
+/** Read and validate an IDX image/label pair (raw bytes), including equal counts. */
+export function readIdxPair(imagesPath: string, labelsPath: string): { images: IdxImages; labels: IdxLabels } {
+  const images = readIdxImages(imagesPath);
+  const labels = readIdxLabels(labelsPath);
+  if (images.count !== labels.count) {
+    throw new DataFileError(labelsPath, `holds ${labels.count} labels but ${imagesPath} holds ${images.count} images`);
+  }
+  return { images, labels };
+}
+
 /**
  * Load any IDX image/label pair: both files are validated on their own, then against each other
  * (equal counts).
  */
 export function loadIdxPair(imagesPath: string, labelsPath: string, split: ImageDataset['split'] = 'custom'): ImageDataset {
-  const img = readIdxImages(imagesPath);
-  const lab = readIdxLabels(labelsPath);
-  if (img.count !== lab.count) {
-    throw new DataFileError(labelsPath, `holds ${lab.count} labels but ${imagesPath} holds ${img.count} images`);
-  }
+  const { images: img, labels: lab } = readIdxPair(imagesPath, labelsPath);
   return {
     images: bytesToSigned(img.pixels),
     labels: lab.labels,

@@ -1,0 +1,19 @@
+/**
+ * The command table of the CLI, in the order `--help` lists them.
+ *
+ * Adding a command: write it in its own file in this folder, exporting a `Command`
+ * (see ../command.ts: name, summary, description, options, examples, run), import it here and add
+ * it to COMMANDS. main.ts then gives it parsing, `--help`, error reporting and exit codes.
+ * Planned (issue 5), each in its own file by its owner:
+ *   train    (./train.ts)    train the U-Net / MLP denoiser with checkpoints and resume
+ *   sample   (./sample.ts)   draw samples with a named sampler into a PNG grid
+ *   golden   (./golden.ts)   write / verify golden files
+ *   bench    (./bench.ts)    run the benchmarks
+ *   vectors  (./vectors.ts)  write / check the test vectors
+ *   report   (./report.ts)   assemble the HTML report (charts via io/chart.ts renderLineChartSvg)
+ */
+import type { Command } from '../command.js';
+import { dataCheckCommand } from './data-check.js';
+import { scheduleCommand } from './schedule.js';
+
+export const COMMANDS: Command[] = [scheduleCommand, dataCheckCommand];
