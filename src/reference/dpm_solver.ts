@@ -11,9 +11,9 @@
  * The formulas hold for h of either sign, so the same functions encode along an increasing grid.
  */
 import { DiffusionInputError } from './errors.js';
-import { checkBatch, checkModel, checkTimeGrid, modelEps, modelX0, type Batch, type DiffusionModel, type SamplerOptions } from './model.js';
+import { checkBatch, checkModel, checkTimeGrid, modelEps, modelX0, type Rows, type DiffusionModel, type SamplerOptions } from './model.js';
 
-function comb(terms: [number, Batch][]): Batch {
+function comb(terms: [number, Rows][]): Rows {
   return terms[0][1].map((row, r) => {
     const o = new Float64Array(row.length);
     for (const [c, b] of terms) {
@@ -31,7 +31,7 @@ function lambdaOf(model: DiffusionModel, t: number): number {
 }
 
 /** DPM-Solver-1 step s → t (Lu et al. eq. 3.7): (α_t/α_s) x - σ_t (e^h - 1) ε̂(x, s). */
-export function dpmSolver1Step(model: DiffusionModel, x: Batch, s: number, t: number, epsS?: Batch): Batch {
+export function dpmSolver1Step(model: DiffusionModel, x: Rows, s: number, t: number, epsS?: Rows): Rows {
   const p = model.process;
   const h = lambdaOf(model, t) - lambdaOf(model, s);
   const e = epsS ?? modelEps(model, x, s);
@@ -46,7 +46,7 @@ export function dpmSolver1Step(model: DiffusionModel, x: Batch, s: number, t: nu
  * u = (α_{s1}/α_s) x - σ_{s1}(e^{r_1 h} - 1) ε̂_s,
  * x_t = (α_t/α_s) x - σ_t (e^h - 1) ε̂_s - σ_t/(2 r_1) (e^h - 1)(ε̂(u, s_1) - ε̂_s).
  */
-export function dpmSolver2Step(model: DiffusionModel, x: Batch, s: number, t: number, r1 = 0.5): Batch {
+export function dpmSolver2Step(model: DiffusionModel, x: Rows, s: number, t: number, r1 = 0.5): Rows {
   const p = model.process;
   const ls = lambdaOf(model, s);
   const h = lambdaOf(model, t) - ls;
@@ -81,7 +81,7 @@ function phi2(h: number): number {
  *  D_2 = ε̂(u_2, s_2) - ε̂_s
  *  x_t = (α_t/α_s) x - σ_t (e^h - 1) ε̂_s - (σ_t/r_2)((e^h - 1)/h - 1) D_2.
  */
-export function dpmSolver3Step(model: DiffusionModel, x: Batch, s: number, t: number, r1 = 1 / 3, r2 = 2 / 3): Batch {
+export function dpmSolver3Step(model: DiffusionModel, x: Rows, s: number, t: number, r1 = 1 / 3, r2 = 2 / 3): Rows {
   const p = model.process;
   const ls = lambdaOf(model, s);
   const h = lambdaOf(model, t) - ls;
@@ -113,7 +113,7 @@ export function dpmSolver3Step(model: DiffusionModel, x: Batch, s: number, t: nu
 }
 
 function singlestep(order: 1 | 2 | 3) {
-  return (model: DiffusionModel, x: Batch, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] => {
+  return (model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] => {
     checkModel(model);
     const grid = checkTimeGrid(timeGrid, model.process, 'any');
     let cur = checkBatch(x);
@@ -138,7 +138,7 @@ export const sampleDpmSolver3 = singlestep(3);
  * DPM-Solver++ first-order (data-prediction) step s → t (Lu et al. 2022b eq. 8 with k = 1):
  * x_t = (σ_t/σ_s) x_s - α_t (e^{-h} - 1) D, D = x̂_0 (or its multistep extrapolation).
  */
-export function dpmSolverPPStep(model: DiffusionModel, x: Batch, s: number, t: number, D: Batch): Batch {
+export function dpmSolverPPStep(model: DiffusionModel, x: Rows, s: number, t: number, D: Rows): Rows {
   const p = model.process;
   const h = lambdaOf(model, t) - lambdaOf(model, s);
   return comb([
@@ -152,11 +152,11 @@ export function dpmSolverPPStep(model: DiffusionModel, x: Batch, s: number, t: n
  * Step 1 uses D = x̂_0(x_{t_0}); step i ≥ 2 uses D = (1 + 1/(2r)) x̂_0^{(i-1)} - 1/(2r) x̂_0^{(i-2)}
  * with r = h_{i-1}/h_i. One model call per step.
  */
-export function sampleDpmSolverPP2M(model: DiffusionModel, x: Batch, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
+export function sampleDpmSolverPP2M(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
   checkModel(model);
   const grid = checkTimeGrid(timeGrid, model.process, 'any');
   let cur = checkBatch(x);
-  let prevD: Batch | null = null;
+  let prevD: Rows | null = null;
   let prevH = 0;
   for (let i = 0; i + 1 < grid.length; i++) {
     const s = grid[i];

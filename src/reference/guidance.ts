@@ -9,7 +9,7 @@
  * classifier term to x̂_0 with the ε coefficient is wrong.
  */
 import { DiffusionInputError, checkFiniteNumber } from './errors.js';
-import { checkModel, makeModel, modelEps, type Batch, type DiffusionModel } from './model.js';
+import { checkModel, makeModel, modelEps, type Rows, type DiffusionModel } from './model.js';
 
 function checkClassifierScale(w: unknown): number {
   const v = checkFiniteNumber('w', w);
@@ -24,14 +24,14 @@ function checkCfgScale(w: unknown): number {
 }
 
 /** Classifier-guided ε (E9): ε̂ - w σ_t ∇log p(y | x_t), elementwise over the batch. */
-export function classifierGuidedEps(eps: Batch, sigma: number, classifierGrad: Batch, w: number): Batch {
+export function classifierGuidedEps(eps: Rows, sigma: number, classifierGrad: Rows, w: number): Rows {
   checkClassifierScale(w);
   checkFiniteNumber('sigma', sigma);
   return eps.map((row, r) => row.map((v, i) => v - w * sigma * classifierGrad[r][i]));
 }
 
 /** Classifier-free guided ε (E9): (1 + w) ε̂(x, y) - w ε̂(x, ∅). */
-export function classifierFreeEps(epsCond: Batch, epsUncond: Batch, w: number): Batch {
+export function classifierFreeEps(epsCond: Rows, epsUncond: Rows, w: number): Rows {
   checkCfgScale(w);
   return epsCond.map((row, r) => row.map((v, i) => (1 + w) * v - w * epsUncond[r][i]));
 }
@@ -40,7 +40,7 @@ export function classifierFreeEps(epsCond: Batch, epsUncond: Batch, w: number): 
  * Wrap a model with classifier guidance: an ε-model on the same process. `classifierGrad(x, t)`
  * returns ∇_x log p_t(y | x) for the target class.
  */
-export function classifierGuidance(model: DiffusionModel, classifierGrad: (x: Batch, t: number) => Batch, w: number): DiffusionModel {
+export function classifierGuidance(model: DiffusionModel, classifierGrad: (x: Rows, t: number) => Rows, w: number): DiffusionModel {
   checkModel(model);
   checkClassifierScale(w);
   if (typeof classifierGrad !== 'function') throw new DiffusionInputError('classifierGrad', classifierGrad, 'must be a function (x, t) → ∇log p(y|x)');

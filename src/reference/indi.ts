@@ -8,10 +8,10 @@
  * §3.3). The model's process must be `indiProcess` (it carries σ_e(t) = c(1-t)).
  */
 import { DiffusionInputError } from './errors.js';
-import { checkBatch, checkModel, checkTimeGrid, modelX0, requireRng, type Batch, type DiffusionModel, type SamplerOptions } from './model.js';
+import { checkBatch, checkModel, checkTimeGrid, modelX0, requireRng, type Rows, type DiffusionModel, type SamplerOptions } from './model.js';
 
 /** InDI step, 004 eq. (64): x̂_{t-τ} = (1 - τ/t) x̂_t + (τ/t) denoise(x̂_t), τ = t - tNext. */
-export function indiStep(x: Batch, denoised: Batch, t: number, tNext: number): Batch {
+export function indiStep(x: Rows, denoised: Rows, t: number, tNext: number): Rows {
   const a = tNext / t; // 1 - τ/t
   return x.map((row, r) => row.map((v, i) => a * v + (1 - a) * denoised[r][i]));
 }
@@ -20,7 +20,7 @@ export function indiStep(x: Batch, denoised: Batch, t: number, tNext: number): B
  * Stochastic InDI step, 004 eq. (66): eq. (64) + (t-τ)·√(σ_e(t-τ)² - σ_e(t)²)·z, with σ_e
  * non-increasing in t (so the root is real).
  */
-export function indiStochasticStep(x: Batch, denoised: Batch, t: number, tNext: number, sigmaE: number, sigmaENext: number, z: Batch): Batch {
+export function indiStochasticStep(x: Rows, denoised: Rows, t: number, tNext: number, sigmaE: number, sigmaENext: number, z: Rows): Rows {
   const dv = sigmaENext * sigmaENext - sigmaE * sigmaE;
   if (dv < 0) throw new DiffusionInputError('sigmaENext', sigmaENext, `σ_e must not increase as t decreases (σ_e(t) = ${sigmaE})`);
   const c = tNext * Math.sqrt(dv);
@@ -32,7 +32,7 @@ export function indiStochasticStep(x: Batch, denoised: Batch, t: number, tNext: 
  * InDI sampler: eq. (64) over a decreasing grid in (0, 1]; with `stochastic: true` (or a process
  * with extra noise c > 0, which requires it) eq. (66) with σ_e(t) = c(1-t) from the process.
  */
-export function sampleIndi(model: DiffusionModel, x: Batch, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
+export function sampleIndi(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
   checkModel(model);
   if (model.process.kind !== 'indi') throw new DiffusionInputError('model.process', model.process.label, 'sampleIndi needs an indiProcess');
   const grid = checkTimeGrid(timeGrid, model.process, 'decreasing');

@@ -8,10 +8,10 @@
  * Annealed Langevin runs it over decreasing noise levels with τ_i ∝ σ_i².
  */
 import { DiffusionInputError, checkFiniteNumber, checkPositiveInt } from './errors.js';
-import { checkBatch, checkModel, modelScore, requireRng, type Batch, type DiffusionModel, type SamplerOptions } from './model.js';
+import { checkBatch, checkModel, modelScore, requireRng, type Rows, type DiffusionModel, type SamplerOptions } from './model.js';
 
 /** One Langevin step, 004 eq. (68): x + τ s + √(2τ) z. */
-export function langevinStep(x: Batch, score: Batch, tau: number, z: Batch): Batch {
+export function langevinStep(x: Rows, score: Rows, tau: number, z: Rows): Rows {
   const sq = Math.sqrt(2 * tau);
   return x.map((row, r) => row.map((v, i) => v + tau * score[r][i] + sq * z[r][i]));
 }
@@ -40,7 +40,7 @@ function langevinParams(options: SamplerOptions, name: string): { tau: number; M
  * steps with the constant step size τ = `stepSize`. With one grid time this samples (up to O(τ))
  * the model's p_t at that time, e.g. the data itself for a score model at t = 0.
  */
-export function sampleLangevin(model: DiffusionModel, x: Batch, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
+export function sampleLangevin(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
   checkModel(model);
   const levels = checkLevels(timeGrid, model);
   const { tau, M } = langevinParams(options, 'sampleLangevin');
@@ -66,7 +66,7 @@ export function annealedStepSize(tau: number, sigma: number, sigmaLast: number):
  * noise level t_i of a decreasing grid, `stepsPerLevel` Langevin steps with τ_i = τ σ(t_i)²/σ(t_L)²,
  * τ = `stepSize` being the step at the last level. σ(t) is the process's noise level.
  */
-export function sampleAnnealedLangevin(model: DiffusionModel, x: Batch, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
+export function sampleAnnealedLangevin(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
   checkModel(model);
   const levels = checkLevels(timeGrid, model);
   const { tau, M } = langevinParams(options, 'sampleAnnealedLangevin');

@@ -18,7 +18,7 @@ import { rowsOf, shapeOut, type VecOrBatch, type Out } from './batch.js';
 import type { Rng } from './rng.js';
 import { normalCdf } from './normal.js';
 import type { Schedule } from './schedules.js';
-import { checkProcess, makeModel, type Batch, type DiffusionModel, type ModelOutput, type Process } from './model.js';
+import { checkProcess, makeModel, type Rows, type DiffusionModel, type ModelOutput, type Process } from './model.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -622,7 +622,7 @@ export function mixtureClassifierGrad<X extends VecOrBatch>(mix: GaussianMixture
  */
 export function mixtureModel(mix: GaussianMixture, process: Process, output: ModelOutput = 'eps'): DiffusionModel {
   checkMixture(mix);
-  return makeModel(process, output, (x: Batch, t: number) => {
+  return makeModel(process, output, (x: Rows, t: number) => {
     const alpha = process.alpha(t);
     const sigma = process.sigma(t);
     checkAlphaSigma(alpha, sigma);

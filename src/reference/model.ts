@@ -19,7 +19,8 @@ import { DiffusionInputError, checkFiniteNumber, checkPositiveInt, checkOneOf, c
 import { validateBetas } from './schedules.js';
 import type { Rng } from './rng.js';
 
-export type Batch = Float64Array[];
+/** A batch of float64 rows (samplers work on and return these). */
+export type Rows = Float64Array[];
 
 export const PROCESS_KINDS = ['vp', 've', 'discrete-vp', 'indi'] as const;
 export type ProcessKind = (typeof PROCESS_KINDS)[number];
@@ -254,11 +255,11 @@ export type ModelOutput = (typeof MODEL_OUTPUTS)[number];
 export interface DiffusionModel {
   readonly process: Process;
   readonly output: ModelOutput;
-  apply(x: Batch, t: number): Batch;
+  apply(x: Rows, t: number): Rows;
 }
 
 /** Wrap a function as a DiffusionModel (validates the output name and the process). */
-export function makeModel(process: Process, output: ModelOutput, apply: (x: Batch, t: number) => Batch): DiffusionModel {
+export function makeModel(process: Process, output: ModelOutput, apply: (x: Rows, t: number) => Rows): DiffusionModel {
   checkProcess(process);
   checkOneOf('output', output, MODEL_OUTPUTS);
   if (typeof apply !== 'function') throw new DiffusionInputError('apply', apply, 'must be a function (x: batch, t) → batch');
@@ -283,7 +284,7 @@ export function checkModel(m: unknown, name = 'model'): DiffusionModel {
   return o as DiffusionModel;
 }
 
-function callModel(model: DiffusionModel, x: Batch, t: number): Batch {
+function callModel(model: DiffusionModel, x: Rows, t: number): Rows {
   const out = model.apply(x, t);
   if (!Array.isArray(out) || out.length !== x.length) {
     throw new DiffusionInputError('model output', Array.isArray(out) ? `batch of ${out.length}` : out, `shape mismatch: input batch has ${x.length} rows`);
@@ -295,7 +296,7 @@ function callModel(model: DiffusionModel, x: Batch, t: number): Batch {
   return out;
 }
 
-function mapRows(x: Batch, out: Batch, fn: (xi: number, oi: number) => number): Batch {
+function mapRows(x: Rows, out: Rows, fn: (xi: number, oi: number) => number): Rows {
   return x.map((row, r) => {
     const o = new Float64Array(row.length);
     const m = out[r];
@@ -308,7 +309,7 @@ function mapRows(x: Batch, out: Batch, fn: (xi: number, oi: number) => number): 
  * ε̂(x, t) from any model output (D1-D3 for general α, σ): score s → ε = -σ s;
  * x̂_0 → ε = (x - α x̂_0)/σ; v̂ (v = α ε - σ x_0) → ε = (α v + σ x)/(α² + σ²).
  */
-export function modelEps(model: DiffusionModel, x: Batch, t: number): Batch {
+export function modelEps(model: DiffusionModel, x: Rows, t: number): Rows {
   const out = callModel(model, x, t);
   const a = model.process.alpha(t);
   const s = model.process.sigma(t);
@@ -326,7 +327,7 @@ export function modelEps(model: DiffusionModel, x: Batch, t: number): Batch {
 }
 
 /** Score ∇log p_t(x) from any model output: s = -ε̂/σ (D3), or (α x̂_0 - x)/σ². */
-export function modelScore(model: DiffusionModel, x: Batch, t: number): Batch {
+export function modelScore(model: DiffusionModel, x: Rows, t: number): Rows {
   if (model.output === 'score') return callModel(model, x, t);
   const s = model.process.sigma(t);
   if (!(s > 0)) throw new DiffusionInputError('t', t, 'the score from ε̂ is undefined where σ(t) = 0; use a score model');
@@ -335,7 +336,7 @@ export function modelScore(model: DiffusionModel, x: Batch, t: number): Batch {
 }
 
 /** x̂_0 = E[x_0|x_t] from any model output: (x - σ ε̂)/α (D1); Tweedie (x + σ² s)/α (D3). */
-export function modelX0(model: DiffusionModel, x: Batch, t: number): Batch {
+export function modelX0(model: DiffusionModel, x: Rows, t: number): Rows {
   const a = model.process.alpha(t);
   const s = model.process.sigma(t);
   if (model.output === 'x0') return callModel(model, x, t);
@@ -363,9 +364,9 @@ export interface StepInfo {
   t: number;
   tNext: number;
   /** State after the step. */
-  x: Batch;
+  x: Rows;
   /** x̂_0 at the start of the step where the sampler computed it. */
-  denoised?: Batch;
+  denoised?: Rows;
 }
 
 export interface SamplerOptions {
@@ -387,7 +388,7 @@ export interface SamplerOptions {
   denoiseLastStep?: boolean;
 }
 
-export type SamplerFn = (model: DiffusionModel, x: Batch, timeGrid: ArrayLike<number>, options?: SamplerOptions) => Float64Array[];
+export type SamplerFn = (model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options?: SamplerOptions) => Float64Array[];
 
 /**
  * Validate a time grid: at least 2 finite times within [0, tMax] of the process, strictly
@@ -416,7 +417,7 @@ export function checkTimeGrid(grid: unknown, process: Process, direction: 'decre
 }
 
 /** Validate the initial batch: non-empty array of equal-length finite vectors; returns copies. */
-export function checkBatch(x: unknown, name = 'x'): Batch {
+export function checkBatch(x: unknown, name = 'x'): Rows {
   if (!Array.isArray(x) || x.length === 0) throw new DiffusionInputError(name, x, 'must be a non-empty batch (array of vectors)');
   const d = (x[0] as ArrayLike<number>)?.length;
   return x.map((row, r) => {
@@ -465,7 +466,7 @@ export function makeTimeGrid(process: Process, steps: number, options: { spacing
 }
 
 /** x + a·y rowwise (small helper used by every sampler). */
-export function axpy(x: Batch, a: number, y: Batch): Batch {
+export function axpy(x: Rows, a: number, y: Rows): Rows {
   return x.map((row, r) => {
     const o = new Float64Array(row.length);
     const yr = y[r];
@@ -475,9 +476,9 @@ export function axpy(x: Batch, a: number, y: Batch): Batch {
 }
 
 /** Σ_k c_k·y_k rowwise. */
-export function lincomb(coefs: number[], ys: Batch[]): Batch {
+export function lincomb(coefs: number[], ys: Rows[]): Rows {
   const n = ys[0].length;
-  const out: Batch = [];
+  const out: Rows = [];
   for (let r = 0; r < n; r++) {
     const o = new Float64Array(ys[0][r].length);
     for (let k = 0; k < ys.length; k++) {
@@ -492,6 +493,6 @@ export function lincomb(coefs: number[], ys: Batch[]): Batch {
 }
 
 /** A batch of standard normals shaped like x. */
-export function normalsLike(rng: Rng, x: Batch): Batch {
+export function normalsLike(rng: Rng, x: Rows): Rows {
   return x.map((row) => rng.normals(row.length));
 }

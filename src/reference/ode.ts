@@ -7,19 +7,19 @@
  * to p_{t_N}; integrating along an increasing grid encodes (x_0 → x_T) and the map is invertible.
  * Grids may run either way (strictly monotone). Generic one-step formulas take any drift.
  */
-import { checkBatch, checkModel, checkTimeGrid, modelScore, type Batch, type DiffusionModel, type SamplerOptions } from './model.js';
+import { checkBatch, checkModel, checkTimeGrid, modelScore, type Rows, type DiffusionModel, type SamplerOptions } from './model.js';
 
-export type Drift = (x: Batch, t: number) => Batch;
+export type Drift = (x: Rows, t: number) => Rows;
 
 /** PF-ODE drift f(t)x - ½g(t)² s(x, t) (004 §4.5; Song et al. 2021 eq. 13). */
-export function probabilityFlowDrift(model: DiffusionModel, x: Batch, t: number): Batch {
+export function probabilityFlowDrift(model: DiffusionModel, x: Rows, t: number): Rows {
   const f = model.process.f(t);
   const g2 = model.process.g2(t);
   const s = modelScore(model, x, t);
   return x.map((row, r) => row.map((v, i) => f * v - 0.5 * g2 * s[r][i]));
 }
 
-function add(x: Batch, terms: [number, Batch][]): Batch {
+function add(x: Rows, terms: [number, Rows][]): Rows {
   return x.map((row, r) => {
     const o = Float64Array.from(row);
     for (const [c, k] of terms) for (let i = 0; i < o.length; i++) o[i] += c * k[r][i];
@@ -28,7 +28,7 @@ function add(x: Batch, terms: [number, Batch][]): Batch {
 }
 
 /** Euler step (004 §4.5 "Euler method"): x + h·F(x, t). */
-export function eulerStep(drift: Drift, x: Batch, t: number, h: number): Batch {
+export function eulerStep(drift: Drift, x: Rows, t: number, h: number): Rows {
   return add(x, [[h, drift(x, t)]]);
 }
 
@@ -36,7 +36,7 @@ export function eulerStep(drift: Drift, x: Batch, t: number, h: number): Batch {
  * Heun step (explicit trapezoid, order 2; Karras et al. 2022 Algorithm 1):
  * x̃ = x + h F(x,t); x + h/2 (F(x,t) + F(x̃, t+h)).
  */
-export function heunStep(drift: Drift, x: Batch, t: number, h: number): Batch {
+export function heunStep(drift: Drift, x: Rows, t: number, h: number): Rows {
   const k1 = drift(x, t);
   const xe = add(x, [[h, k1]]);
   const k2 = drift(xe, t + h);
@@ -50,7 +50,7 @@ export function heunStep(drift: Drift, x: Batch, t: number, h: number): Batch {
  * Classical RK4 step (004 §4.5): k1 = F(x,t), k2 = F(x + h k1/2, t + h/2), k3 = F(x + h k2/2, t + h/2),
  * k4 = F(x + h k3, t + h); x + h/6 (k1 + 2k2 + 2k3 + k4).
  */
-export function rk4Step(drift: Drift, x: Batch, t: number, h: number): Batch {
+export function rk4Step(drift: Drift, x: Rows, t: number, h: number): Rows {
   const k1 = drift(x, t);
   const k2 = drift(add(x, [[h / 2, k1]]), t + h / 2);
   const k3 = drift(add(x, [[h / 2, k2]]), t + h / 2);
@@ -64,7 +64,7 @@ export function rk4Step(drift: Drift, x: Batch, t: number, h: number): Batch {
 }
 
 /** Integrate dx/dt = F(x, t) along a monotone grid with a one-step method. */
-export function integrateOde(step: (drift: Drift, x: Batch, t: number, h: number) => Batch, drift: Drift, x: Batch, grid: Float64Array, callback?: SamplerOptions['callback']): Float64Array[] {
+export function integrateOde(step: (drift: Drift, x: Rows, t: number, h: number) => Rows, drift: Drift, x: Rows, grid: Float64Array, callback?: SamplerOptions['callback']): Float64Array[] {
   let cur = x;
   for (let i = 0; i + 1 < grid.length; i++) {
     cur = step(drift, cur, grid[i], grid[i + 1] - grid[i]);
@@ -73,8 +73,8 @@ export function integrateOde(step: (drift: Drift, x: Batch, t: number, h: number
   return cur;
 }
 
-function odeSampler(step: (drift: Drift, x: Batch, t: number, h: number) => Batch) {
-  return (model: DiffusionModel, x: Batch, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] => {
+function odeSampler(step: (drift: Drift, x: Rows, t: number, h: number) => Rows) {
+  return (model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] => {
     checkModel(model);
     const grid = checkTimeGrid(timeGrid, model.process, 'any');
     return integrateOde(step, (xx, t) => probabilityFlowDrift(model, xx, t), checkBatch(x), grid, options.callback);

@@ -14,7 +14,7 @@ import {
   checkTimeGrid,
   modelScore,
   requireRng,
-  type Batch,
+  type Rows,
   type DiffusionModel,
   type SamplerOptions,
 } from './model.js';
@@ -23,7 +23,7 @@ import {
  * One Euler-Maruyama step of a general SDE dx = b(x,t) dt + g(t) dw over [t, t+dt] (dt may be
  * negative for reverse time): x + b(x,t)·dt + g(t)·√|dt|·z (Kloeden & Platen; 004 §4.2).
  */
-export function eulerMaruyamaStep(x: Batch, drift: Batch, diffusion: number, dt: number, z: Batch | null): Batch {
+export function eulerMaruyamaStep(x: Rows, drift: Rows, diffusion: number, dt: number, z: Rows | null): Rows {
   const sq = Math.sqrt(Math.abs(dt)) * diffusion;
   return x.map((row, r) => {
     const o = new Float64Array(row.length);
@@ -38,9 +38,9 @@ export function eulerMaruyamaStep(x: Batch, drift: Batch, diffusion: number, dt:
  * monotone grid (increasing: forward time; decreasing: reverse time with dw̄).
  */
 export function integrateEulerMaruyama(
-  drift: (x: Batch, t: number) => Batch,
+  drift: (x: Rows, t: number) => Rows,
   diffusion: (t: number) => number,
-  x: Batch,
+  x: Rows,
   grid: ArrayLike<number>,
   options: { rng: Rng; callback?: SamplerOptions['callback']; denoiseLastStep?: boolean },
 ): Float64Array[] {
@@ -68,7 +68,7 @@ export function integrateEulerMaruyama(
 }
 
 /** Reverse-SDE drift f(t)x - g(t)² ∇log p_t(x) (004 eq. 97). */
-export function reverseSdeDrift(model: DiffusionModel, x: Batch, t: number): Batch {
+export function reverseSdeDrift(model: DiffusionModel, x: Rows, t: number): Rows {
   const f = model.process.f(t);
   const g2 = model.process.g2(t);
   const s = modelScore(model, x, t);
@@ -79,7 +79,7 @@ export function reverseSdeDrift(model: DiffusionModel, x: Batch, t: number): Bat
  * Euler-Maruyama on the reverse SDE of the model's process (E4; Song et al. 2021's
  * EulerMaruyamaPredictor): x ← x + [f x - g² s](t_{i+1} - t_i) + g √(t_i - t_{i+1}) z.
  */
-export function sampleEulerMaruyama(model: DiffusionModel, x: Batch, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
+export function sampleEulerMaruyama(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
   checkModel(model);
   const grid = checkTimeGrid(timeGrid, model.process, 'decreasing');
   return integrateEulerMaruyama(
@@ -103,7 +103,7 @@ export function vpStepBeta(model: DiffusionModel, t: number, tNext: number): num
  * (1+β_i/2)(x_i + β_i s)) and Song et al. 2021 eq. (47) / Ho et al.'s μ̃ = (x - β/√(1-ᾱ) ε)/√α
  * give β_i. `z = null`: no noise.
  */
-export function vpReverseStep(x: Batch, score: Batch, beta: number, z: Batch | null): Batch {
+export function vpReverseStep(x: Rows, score: Rows, beta: number, z: Rows | null): Rows {
   const c = 1 / Math.sqrt(1 - beta);
   const sb = Math.sqrt(beta);
   return x.map((row, r) => row.map((v, i) => c * (v + beta * score[r][i]) + (z ? sb * z[r][i] : 0)));
@@ -113,7 +113,7 @@ export function vpReverseStep(x: Batch, score: Batch, beta: number, z: Batch | n
  * One reverse step of the VE SDE, 004 eq. (107): x_{i-1} = x_i + (σ_i² - σ_{i-1}²) s(x_i, σ_i)
  * + √(σ_i² - σ_{i-1}²) z.
  */
-export function veReverseStep(x: Batch, score: Batch, sigma: number, sigmaNext: number, z: Batch | null): Batch {
+export function veReverseStep(x: Rows, score: Rows, sigma: number, sigmaNext: number, z: Rows | null): Rows {
   const dv = sigma * sigma - sigmaNext * sigmaNext;
   const sd = Math.sqrt(dv);
   return x.map((row, r) => row.map((v, i) => v + dv * score[r][i] + (z ? sd * z[r][i] : 0)));
@@ -135,7 +135,7 @@ function requireKind(model: DiffusionModel, kinds: string[], sampler: string): v
  * VP reverse-diffusion sampler (004 eq. 103, corrected; = DDPM ancestral sampling with σ_t² = β_t
  * on the grid's own β_i = 1 - ᾱ(t_i)/ᾱ(t_{i+1})). Needs a VP process (vp or discrete-vp).
  */
-export function sampleVpReverseSde(model: DiffusionModel, x: Batch, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
+export function sampleVpReverseSde(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
   checkModel(model);
   requireKind(model, ['vp', 'discrete-vp'], 'sampleVpReverseSde');
   const grid = checkTimeGrid(timeGrid, model.process, 'decreasing');
@@ -153,7 +153,7 @@ export function sampleVpReverseSde(model: DiffusionModel, x: Batch, timeGrid: Ar
 }
 
 /** VE reverse-diffusion sampler (004 eq. 107; SMLD's ReverseDiffusionPredictor). Needs a VE process. */
-export function sampleVeReverseSde(model: DiffusionModel, x: Batch, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
+export function sampleVeReverseSde(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
   checkModel(model);
   requireKind(model, ['ve'], 'sampleVeReverseSde');
   const grid = checkTimeGrid(timeGrid, model.process, 'decreasing');
@@ -187,7 +187,7 @@ export function correctorStepSize(snr: number, noiseNorm: number, scoreNorm: num
  * must act on the predicted state at its own level, as in Song et al. The step size ε comes from
  * `snr` (default 0.16, Song et al.'s CIFAR-10 VE value), or is fixed by `stepSize`.
  */
-export function samplePredictorCorrector(model: DiffusionModel, x: Batch, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
+export function samplePredictorCorrector(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
   checkModel(model);
   requireKind(model, ['vp', 'discrete-vp', 've'], 'samplePredictorCorrector');
   const grid = checkTimeGrid(timeGrid, model.process, 'decreasing');
