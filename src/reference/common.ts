@@ -42,13 +42,6 @@ export function requirePositiveAlphaBar(s: Schedule, t: number, what: string): v
   }
 }
 
-/** Same as requirePositiveAlphaBar, for formulas dividing by √(1-ᾱ_t) (t = 0). */
-export function requirePositiveOneMinusAlphaBar(s: Schedule, t: number, what: string): void {
-  if (!(s.oneMinusAlphaBar(t) > 0)) {
-    throw new DiffusionInputError('t', t, `${what} is undefined where 1-ᾱ_t = 0`);
-  }
-}
-
 /** A number or a vector/batch, broadcast against `shapeRef` (numbers broadcast to every element). */
 export type NumOrVec = number | VecOrBatch;
 

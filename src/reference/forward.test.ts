@@ -40,6 +40,7 @@ import {
   checkSchedule,
   type Schedule,
 } from './index.js';
+import { broadcastMap } from './common.js';
 
 function expectInputError(fn: () => unknown, arg: string, value?: string): void {
   let err: unknown;
@@ -95,6 +96,9 @@ describe('B1-B2 forward steps', () => {
     expectInputError(() => qSample({ T: 2 } as unknown as Schedule, [1], 1, [1]), 'schedule');
     expectInputError(() => checkSchedule(null), 'schedule', 'null');
     expectInputError(() => qMeanVariance(S2, [1], 0), 't', '0');
+    // the scalar path of the broadcasting helper guards its output too
+    expectInputError(() => broadcastMap(['a', 'b'], [1, 0], (a, b) => a / b), 'a, b', 'non-finite');
+    expect(broadcastMap(['a', 'b'], [1, 2], (a, b) => a + b)).toBe(3);
   });
 });
 
