@@ -29,3 +29,5 @@ export * from './dpm_solver.js';
 export * from './indi.js';
 export * from './guidance.js';
 export * from './samplers.js';
+export * from './score_matching.js';
+export * from './vae.js';
