@@ -4,6 +4,9 @@
  * Adding a command: write it in its own file in this folder, exporting a `Command`
  * (see ../command.ts: name, summary, description, options, examples, run), import it here and add
  * it to COMMANDS. main.ts then gives it parsing, `--help`, error reporting and exit codes.
+ * Keep `--help` fast: a command that needs TensorFlow.js (or anything heavy) should load it with
+ * `await import(...)` inside run(), not with a top-level import, since every command module is
+ * loaded on every start.
  * Planned (issue 5), each in its own file by its owner:
  *   train    (./train.ts)    train the U-Net / MLP denoiser with checkpoints and resume
  *   sample   (./sample.ts)   draw samples with a named sampler into a PNG grid
