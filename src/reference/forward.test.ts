@@ -40,7 +40,7 @@ import {
   checkSchedule,
   type Schedule,
 } from './index.js';
-import { broadcastMap } from './common.js';
+import { broadcastMap, checkFiniteRows } from './common.js';
 
 function expectInputError(fn: () => unknown, arg: string, value?: string): void {
   let err: unknown;
@@ -99,6 +99,8 @@ describe('B1-B2 forward steps', () => {
     // the scalar path of the broadcasting helper guards its output too
     expectInputError(() => broadcastMap(['a', 'b'], [1, 0], (a, b) => a / b), 'a, b', 'non-finite');
     expect(broadcastMap(['a', 'b'], [1, 2], (a, b) => a + b)).toBe(3);
+    expectInputError(() => checkFiniteRows('y', [new Float64Array([1]), new Float64Array([1, NaN])]), 'y', 'row 1, index 1');
+    expectInputError(() => checkFiniteRows('y', new Float64Array([Infinity])), 'y', 'index 0');
   });
 });
 
