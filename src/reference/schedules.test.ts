@@ -106,6 +106,16 @@ describe('rng.ts', () => {
     expectInputError(() => r2.setState({ s: [1, 2, 3] as unknown as [number, number, number, number], spare: null }), 'state');
     expectInputError(() => new Rng(1.5), 'seed', '1.5');
   });
+  it('every state along the stream is a valid, restorable state (unsigned 32-bit words)', () => {
+    const r = new Rng(42);
+    for (let i = 0; i < 1000; i++) {
+      r.next32();
+      const st = r.getState();
+      const r2 = new Rng(0);
+      r2.setState(st); // throws if a word is negative or ≥ 2^32
+      expect(r2.next32()).toBe(r.next32());
+    }
+  });
   it('draws uniforms in (0,1) and normals with plausible moments (fixed seed, 6σ band: false alarm < 1e-8)', () => {
     const r = makeRng(1);
     const n = 20000;
