@@ -85,7 +85,7 @@ export function atTime(table: tf.Tensor1D, t: Timesteps): tf.Tensor2D {
 export function atStep(table: tf.Tensor1D, t: Timesteps): tf.Tensor2D {
   return tf.tidy(() => {
     if (typeof t === 'number') return tf.slice(table, [t - 1], [1]).reshape([1, 1]) as tf.Tensor2D; // 1-based t → index t-1
-    return tf.gather(table, tf.sub(tf.cast(t, 'int32'), 1)).reshape([-1, 1]) as tf.Tensor2D; // 1-based t → index t-1
+    return tf.gather(table, tf.sub(tf.cast(t, 'int32'), tf.scalar(1, 'int32'))).reshape([-1, 1]) as tf.Tensor2D; // 1-based t → index t-1
   });
 }
 

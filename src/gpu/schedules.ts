@@ -12,9 +12,11 @@
  * (index 0 is t = 0). `atStep` / `atTime` in common.ts do the gathering and the t → t-1 conversion.
  *
  * Accuracy (float32, unit roundoff u = 2^-24; derivation in docs/tfjs-tier.md):
- * - log α_t = log1p(-β_t) is computed with `log1pF32` below (≤ ~3u relative; tf.log1p is *not*
- *   used: the wasm backend's Log1p kernel computes log(1+x) naively, measured log1p(1e-8) = 0 and
- *   a relative error of 5e-5 at 1e-3, while the cpu backend's is correct to 1u).
+ * - β_t and α_t = 1-β_t are both rounded from the float64 host values (each to u relative);
+ *   log α_t = log1p(-β_t) for β_t < ½, computed with `log1pF32` below (≤ 5u relative; tf.log1p is
+ *   *not* used: the wasm backend's Log1p kernel computes log(1+x) naively, measured log1p(1e-8) = 0
+ *   and a relative error of 5e-5 at 1e-3, while the cpu backend's is correct to 1u), and log α_t =
+ *   log(α_t) for β_t ≥ ½; absolute error ≤ u·(1 + 6|log α_t|) per term.
  * - log ᾱ_t = tf.cumsum(log α): a sequential float32 sum of t terms of one sign, absolute error
  *   ≤ (t-1)·u·|log ᾱ_t| (Higham's γ_{t-1} bound) on top of the per-term errors.
  * - 1-ᾱ_t = -tf.expm1(log ᾱ_t) (both backends' Expm1 kernels are correct to 1u): relative error
@@ -38,7 +40,7 @@ export interface TensorSchedule {
   readonly host: Schedule;
   /** [T], index t-1: β_t. */
   readonly betas: tf.Tensor1D;
-  /** [T], index t-1: √α_t = √(1-β_t). */
+  /** [T], index t-1: √α_t = √(1-β_t) (1-β_t formed in float64 before rounding). */
   readonly sqrtAlphas: tf.Tensor1D;
   /** [T], index t-1: 1/√α_t (∞ where β_t = 1). */
   readonly sqrtRecipAlphas: tf.Tensor1D;
@@ -104,7 +106,12 @@ export function makeTensorSchedule(betasIn: ArrayLike<number>): TensorSchedule {
   }
   const tables = tf.tidy(() => {
     const betas = tf.tensor1d(b32, 'float32');
-    const logAlphas = log1pF32(tf.neg(betas)); // log α_t = log1p(-β_t); -∞ where β_T = 1
+    // α_t = 1-β_t is formed in float64 on the host and rounded once (relative error ≤ u): rounding β
+    // first and subtracting in float32 would cost u·β/(1-β) relative in α (6e-5 at the cosine clip β = 0.999).
+    const alphas = tf.tensor1d(Float32Array.from(betasHost, (b) => 1 - b), 'float32');
+    // log α_t: log1p(-β_t) where β_t < ½ (well conditioned in β), log(α_t) where β_t ≥ ½ (well conditioned
+    // in α); either way the absolute error is ≤ u·(1 + 6|log α_t|). -∞ where β_T = 1 (α_T = 0 exactly).
+    const logAlphas = tf.where(tf.less(betas, 0.5), log1pF32(tf.neg(betas)), tf.log(alphas));
     const logAlphaBars = tf.concat([tf.zeros([1]), tf.cumsum(logAlphas)]) as tf.Tensor1D; // index t: Σ_{s≤t} log α_s
     const alphaBars = tf.exp(logAlphaBars) as tf.Tensor1D;
     const sqrtAlphaBars = tf.exp(tf.mul(0.5, logAlphaBars)) as tf.Tensor1D;
@@ -113,7 +120,7 @@ export function makeTensorSchedule(betasIn: ArrayLike<number>): TensorSchedule {
     const sqrtRecipAlphaBars = tf.exp(tf.mul(-0.5, logAlphaBars)) as tf.Tensor1D;
     const sqrtRecipm1AlphaBars = tf.sqrt(tf.expm1(tf.neg(logAlphaBars))) as tf.Tensor1D;
     const logSnr = tf.sub(logAlphaBars, tf.log(oneMinusAlphaBars)) as tf.Tensor1D;
-    const sqrtAlphas = tf.sqrt(tf.sub(1, betas)) as tf.Tensor1D; // 1-β_t: exact for β ≥ ½, ≤ u relative otherwise
+    const sqrtAlphas = tf.sqrt(alphas) as tf.Tensor1D;
     const sqrtRecipAlphas = tf.div(1, sqrtAlphas) as tf.Tensor1D;
     // 1-ᾱ_{t-1} and 1-ᾱ_t for t = 1..T: slices of the [T+1] table at offsets 0 and 1.
     const omPrev = tf.slice(oneMinusAlphaBars, [0], [T]);
