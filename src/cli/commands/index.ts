@@ -18,5 +18,6 @@
 import type { Command } from '../command.js';
 import { dataCheckCommand } from './data-check.js';
 import { scheduleCommand } from './schedule.js';
+import { trainCommand } from './train.js';
 
-export const COMMANDS: Command[] = [scheduleCommand, dataCheckCommand];
+export const COMMANDS: Command[] = [scheduleCommand, dataCheckCommand, trainCommand];

@@ -1,0 +1,519 @@
+/**
+ * The diffusion trainer of the TensorFlow.js tier (issue 5): ε / x_0 / v objectives, the loss
+ * weightings of catalog F4, uniform or loss-aware importance timestep sampling, Adam with warm-up
+ * and global-norm clipping, EMA weights, class-conditional training with label dropout, a
+ * held-out evaluation loss, and a state that a checkpoint captures completely.
+ *
+ * Reproducibility: every random number (initial weights, timesteps, label dropout, noise ε) comes
+ * from the seeded `Rng` of src/reference/rng.ts and is generated in JS, then uploaded — never
+ * tf.random*. With the same seed and the same backend two runs give identical loss arrays, and a
+ * run resumed from a checkpoint continues the uninterrupted run's curve exactly.
+ *
+ * One step (Ho et al. 2020 Algorithm 1, generalized):
+ *   x_0 ~ data, t ~ sampler, ε ~ N(0, I),  x_t = √ᾱ_t x_0 + √(1-ᾱ_t) ε       (B2, reference qSample)
+ *   target = ε | x_0 | v = √ᾱ_t ε - √(1-ᾱ_t) x_0                              (D2, reference)
+ *   L = (1/B) Σ_i  imp_i · w(t_i) · mean_pixels (f_θ(x_t, t, y) - target)²
+ * where w is the weighting table (`lossWeightTable`) and imp_i the sampler's importance weight.
+ * x_t and the target are computed in float64 on the host by the reference functions and uploaded
+ * in float32.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { writeJsonAtomic } from '../io/atomic.js';
+import { type ChartSeries, renderLineChart, writeImageGrid } from '../io/png.js';
+import { ddimTimesteps } from '../reference/ddim.js';
+import { DiffusionInputError, checkOneOf } from '../reference/errors.js';
+import { qSample } from '../reference/forward.js';
+import { vFromEpsAndX0 } from '../reference/parameterization.js';
+import { OBJECTIVES, type Objective, minSnrWeight, snrWeight, vlbWeight } from '../reference/elbo.js';
+import { Rng, type RngState } from '../reference/rng.js';
+import { type Schedule, type ScheduleName, SCHEDULE_NAMES, betaSchedule, makeSchedule } from '../reference/schedules.js';
+import { saveCheckpoint } from './checkpoint.js';
+import { ddimStep } from './ddim.js';
+import { Ema } from './ema.js';
+import { makeTensorSchedule } from './schedules.js';
+import type { ParamSet } from './nn.js';
+import { Adam, type AdamState } from './optimizer.js';
+import { type TimestepSampler, makeTimestepSampler } from './timestep_sampler.js';
+import type { TrainData } from './train_data.js';
+import { UNet, type UNetConfig, unetApply, validateUNetConfig } from './unet.js';
+
+export { OBJECTIVES, type Objective };
+export const WEIGHTINGS = ['simple', 'snr', 'min-snr', 'vlb'] as const;
+export type Weighting = (typeof WEIGHTINGS)[number];
+
+export interface WeightOptions {
+  /** γ of min-SNR-γ (Hang et al. 2023; default 5). */
+  minSnrGamma?: number;
+  /**
+   * The fixed reverse variance σ_t² of the VLB weighting: 'posterior' (σ² = β̃_t, "fixed small",
+   * β̃_2 at t = 1 as in C3; default) or 'beta' (σ² = β_t, "fixed large").
+   */
+  vlbVariance?: 'beta' | 'posterior';
+}
+
+/**
+ * F4 (003, 004 §2.7, Hang et al. 2023 "min-SNR"): the weight w(t) of the objective's per-pixel
+ * mean squared error, for t = 1..T (array index t-1). The formulas are the float64 reference's
+ * (src/reference/elbo.ts: snrWeight, minSnrWeight, vlbWeight), tabulated once per run:
+ *   simple:  w = 1 (the objective's plain MSE; L_simple of Ho et al. for ε).
+ *   snr:     the x_0-MSE weighted by SNR(t): w = 1 (ε), SNR (x_0), ᾱ_t (v).
+ *   min-snr: the x_0-MSE weighted by min(SNR(t), γ).
+ *   vlb:     the weight that makes w·MSE the ELBO term L_{t-1} of a Gaussian reverse step with the
+ *            fixed variance σ_t² (F1/F2: β_t²/(2σ_t²α_t(1-ᾱ_t)) for ε). At t = 1 the same
+ *            expression is a Gaussian decoder's NLL up to a constant (μ̃ = x_0 there).
+ *            improved-diffusion's hybrid loss learns σ_t (its L_vlb term trains the variance
+ *            output); this trainer keeps σ_t fixed, so the VLB weighting has no variance term —
+ *            see docs/training.md.
+ * All weights are per pixel (the MSE is a mean over pixels), so 'vlb' gives nats per dimension.
+ * Throws (from the reference) where a weight is undefined, e.g. ε-weights where SNR(t) = 0.
+ */
+export function lossWeightTable(schedule: Schedule, objective: Objective, weighting: Weighting, options: WeightOptions = {}): Float64Array {
+  checkOneOf('objective', objective, OBJECTIVES);
+  checkOneOf('weighting', weighting, WEIGHTINGS);
+  const gamma = options.minSnrGamma ?? 5;
+  const vlbVariance = checkOneOf('vlbVariance', options.vlbVariance ?? 'posterior', ['beta', 'posterior'] as const);
+  const T = schedule.T;
+  const w = new Float64Array(T);
+  for (let t = 1; t <= T; t++) {
+    let v: number;
+    if (weighting === 'simple') v = 1;
+    else if (weighting === 'snr') v = snrWeight(schedule, t, objective);
+    else if (weighting === 'min-snr') v = minSnrWeight(schedule, t, gamma, objective);
+    else v = vlbWeight(schedule, t, objective, vlbVariance);
+    if (!Number.isFinite(v) || v < 0) throw new DiffusionInputError(`weight at t=${t}`, v, `the ${weighting} weighting of the ${objective} objective is undefined for this schedule`);
+    w[t - 1] = v;
+  }
+  return w;
+}
+
+export interface ScheduleConfig {
+  name: ScheduleName;
+  T: number;
+}
+
+/** Everything that defines a run (stored in every checkpoint). */
+export interface TrainConfig {
+  unet: UNetConfig;
+  schedule: ScheduleConfig;
+  objective: Objective;
+  weighting: Weighting;
+  minSnrGamma: number;
+  vlbVariance: 'beta' | 'posterior';
+  sampler: 'uniform' | 'importance';
+  batchSize: number;
+  lr: number;
+  warmupSteps: number;
+  clipNorm: number;
+  emaDecay: number;
+  /** Class-conditional training (labels fed to the model; the null class = numClasses). */
+  classCond: boolean;
+  /** Probability of replacing a label with the null class (classifier-free guidance). */
+  labelDropout: number;
+  seed: number;
+  /** Held-out examples used by `evaluate`. */
+  evalSize: number;
+}
+
+export const DEFAULT_TRAIN_CONFIG: Omit<TrainConfig, 'unet'> = {
+  schedule: { name: 'linear', T: 1000 },
+  objective: 'eps',
+  weighting: 'simple',
+  minSnrGamma: 5,
+  vlbVariance: 'posterior',
+  sampler: 'uniform',
+  batchSize: 64,
+  lr: 1e-3,
+  warmupSteps: 100,
+  clipNorm: 1,
+  emaDecay: 0.999,
+  classCond: false,
+  labelDropout: 0.1,
+  seed: 0,
+  evalSize: 256,
+};
+
+export function validateTrainConfig(c: Partial<TrainConfig> & { unet: Partial<UNetConfig> }): TrainConfig {
+  const cfg = { ...DEFAULT_TRAIN_CONFIG, ...c } as TrainConfig;
+  cfg.unet = validateUNetConfig(c.unet);
+  checkOneOf('objective', cfg.objective, OBJECTIVES);
+  checkOneOf('weighting', cfg.weighting, WEIGHTINGS);
+  checkOneOf('sampler', cfg.sampler, ['uniform', 'importance'] as const);
+  checkOneOf('schedule.name', cfg.schedule?.name, SCHEDULE_NAMES);
+  const pos = (k: keyof TrainConfig, v: unknown) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new DiffusionInputError(k, v, 'must be a positive integer');
+  };
+  pos('batchSize', cfg.batchSize);
+  pos('evalSize', cfg.evalSize);
+  if (!Number.isInteger(cfg.schedule.T) || cfg.schedule.T < 1) throw new DiffusionInputError('schedule.T', cfg.schedule.T, 'must be a positive integer');
+  if (!Number.isInteger(cfg.seed)) throw new DiffusionInputError('seed', cfg.seed, 'must be an integer');
+  if (!(cfg.labelDropout >= 0 && cfg.labelDropout < 1)) throw new DiffusionInputError('labelDropout', cfg.labelDropout, 'must lie in [0, 1)');
+  if (cfg.classCond && cfg.unet.numClasses < 1) throw new DiffusionInputError('unet.numClasses', cfg.unet.numClasses, 'class-conditional training needs numClasses ≥ 1');
+  if (!cfg.classCond && cfg.unet.numClasses !== 0) throw new DiffusionInputError('unet.numClasses', cfg.unet.numClasses, 'must be 0 for unconditional training');
+  return cfg;
+}
+
+export interface EvalRecord {
+  step: number;
+  /** Held-out loss of the raw weights and of the EMA weights (same noise, same t every time). */
+  loss: number;
+  emaLoss: number;
+}
+
+export interface StepResult {
+  step: number;
+  loss: number;
+  gradNorm: number;
+  lr: number;
+}
+
+/** The complete state of a run (what a checkpoint stores). */
+export interface TrainerState {
+  config: TrainConfig;
+  step: number;
+  params: Map<string, Float32Array>;
+  ema: Map<string, Float32Array>;
+  emaUpdates: number;
+  adam: AdamState;
+  rng: RngState;
+  data: unknown;
+  sampler: unknown;
+  losses: number[];
+  evals: EvalRecord[];
+}
+
+export class Trainer {
+  readonly config: TrainConfig;
+  readonly data: TrainData;
+  readonly schedule: Schedule;
+  readonly weights: Float64Array;
+  readonly model: UNet;
+  readonly adam: Adam;
+  readonly ema: Ema;
+  readonly sampler: TimestepSampler;
+  readonly rng: Rng;
+  step = 0;
+  losses: number[] = [];
+  evals: EvalRecord[] = [];
+  private readonly dim: number;
+
+  /** A fresh run (`state` absent) or a restored one. */
+  constructor(config: TrainConfig, data: TrainData, state?: TrainerState) {
+    this.config = validateTrainConfig(config);
+    const u = this.config.unet;
+    if (data.imageSize !== u.imageSize || data.channels !== u.inChannels || u.outChannels !== u.inChannels) {
+      throw new DiffusionInputError('data', `${data.name} (${data.imageSize}×${data.imageSize}×${data.channels})`, `shape mismatch: the U-Net expects ${u.imageSize}×${u.imageSize}×${u.inChannels} in and out`);
+    }
+    if (this.config.classCond && data.numClasses !== u.numClasses) {
+      throw new DiffusionInputError('unet.numClasses', u.numClasses, `must equal the data set's ${data.numClasses} classes`);
+    }
+    this.data = data;
+    this.dim = u.imageSize * u.imageSize * u.inChannels;
+    this.schedule = makeSchedule(betaSchedule(this.config.schedule.name, this.config.schedule.T));
+    this.weights = lossWeightTable(this.schedule, this.config.objective, this.config.weighting, {
+      minSnrGamma: this.config.minSnrGamma,
+      vlbVariance: this.config.vlbVariance,
+    });
+    // Stream layout of the seed: Rng(seed) initializes the weights; Rng(seed + 1) drives training.
+    this.model = state ? new UNet(u, { values: state.params }) : new UNet(u, { seed: this.config.seed });
+    this.adam = new Adam(this.model.varList(), { lr: this.config.lr, warmupSteps: this.config.warmupSteps, clipNorm: this.config.clipNorm });
+    this.ema = new Ema(this.model.vars, this.model.specs.map((s) => s.name), { decay: this.config.emaDecay });
+    this.sampler = makeTimestepSampler(this.config.sampler, this.config.schedule.T);
+    this.rng = new Rng(this.config.seed + 1);
+    if (state) {
+      if (JSON.stringify(validateTrainConfig(state.config)) !== JSON.stringify(this.config)) {
+        throw new DiffusionInputError('state.config', '(checkpoint config)', 'does not match the trainer config');
+      }
+      this.adam.setState(state.adam);
+      this.ema.setValues(state.ema, state.emaUpdates);
+      this.rng.setState(state.rng);
+      this.data.setState(state.data);
+      this.sampler.setState(state.sampler);
+      this.step = state.step;
+      this.losses = [...state.losses];
+      this.evals = state.evals.map((e) => ({ ...e }));
+      if (this.losses.length !== this.step) throw new DiffusionInputError('state.losses', `length ${this.losses.length}`, `must have one loss per step (step = ${this.step})`);
+    }
+  }
+
+  /**
+   * Host-side preparation of a batch: x_t and the target (float64 → float32) and per-example
+   * weights. Draws t (sampler), label dropout (one uniform per example, always drawn), then ε
+   * (row by row), in this order, from `rng`.
+   */
+  prepareBatch(x0: Float32Array, labels: Int32Array, rng: Rng, sampler: TimestepSampler, labelDropout: number) {
+    const n = labels.length;
+    const D = this.dim;
+    const { t, weights: imp } = sampler.sample(n, rng);
+    let y: Int32Array | null = null;
+    if (this.config.classCond) {
+      y = new Int32Array(n);
+      const K = this.config.unet.numClasses;
+      for (let i = 0; i < n; i++) y[i] = rng.uniform() < labelDropout ? K : labels[i];
+    }
+    const xt = new Float32Array(n * D);
+    const target = new Float32Array(n * D);
+    for (let i = 0; i < n; i++) {
+      const x0row = Float64Array.from(x0.subarray(i * D, (i + 1) * D));
+      const eps = rng.normals(D);
+      xt.set(qSample(this.schedule, x0row, t[i], eps), i * D);
+      const tgt = this.config.objective === 'eps' ? eps : this.config.objective === 'x0' ? x0row : vFromEpsAndX0(this.schedule, t[i], eps, x0row);
+      target.set(tgt, i * D);
+    }
+    const w = new Float32Array(n);
+    for (let i = 0; i < n; i++) w[i] = imp[i] * this.weights[t[i] - 1];
+    return { t, y, xt, target, w, imp };
+  }
+
+  private lossTensors(params: ParamSet, prep: ReturnType<Trainer['prepareBatch']>) {
+    const n = prep.t.length;
+    const S = this.config.unet.imageSize;
+    const C = this.config.unet.inChannels;
+    const xt = tf.tensor4d(prep.xt, [n, S, S, C]);
+    const target = tf.tensor4d(prep.target, [n, S, S, C]);
+    const pred = this.model.apply(xt, prep.t, prep.y, params);
+    const perExample = tf.mean(tf.squaredDifference(pred, target), [1, 2, 3]);
+    const loss = tf.div(tf.sum(tf.mul(perExample, tf.tensor1d(prep.w))), n) as tf.Scalar;
+    return { perExample, loss };
+  }
+
+  /** One optimization step. */
+  trainStep(): StepResult {
+    const batch = this.data.nextBatch(this.config.batchSize);
+    const prep = this.prepareBatch(batch.x, batch.labels, this.rng, this.sampler, this.config.labelDropout);
+    let perExample: tf.Tensor | null = null;
+    const vars = this.model.varList();
+    const { value, grads } = tf.variableGrads(() => {
+      const r = this.lossTensors(this.model.vars, prep);
+      perExample = tf.keep(r.perExample);
+      return r.loss;
+    }, vars);
+    const loss = (value.dataSync() as Float32Array)[0];
+    const pe = (perExample as unknown as tf.Tensor).dataSync() as Float32Array;
+    const gradList = vars.map((v) => grads[v.name]);
+    let info;
+    try {
+      if (!Number.isFinite(loss)) throw new DiffusionInputError('loss', loss, `non-finite loss at step ${this.step + 1}: training diverged`);
+      info = this.adam.apply(gradList);
+    } finally {
+      value.dispose();
+      (perExample as unknown as tf.Tensor).dispose();
+      for (const g of gradList) g.dispose();
+    }
+    this.ema.update();
+    // The importance sampler learns from the weighted (not importance-reweighted) per-example losses.
+    const lossesForSampler = Array.from(pe, (l, i) => l * this.weights[prep.t[i] - 1]);
+    this.sampler.update(prep.t, lossesForSampler);
+    this.step += 1;
+    this.losses.push(loss);
+    return { step: this.step, loss, gradNorm: info.gradNorm, lr: info.lr };
+  }
+
+  /**
+   * Held-out loss of the raw and of the EMA weights: the first `evalSize` held-out examples, t
+   * uniform, the true labels, and noise from Rng(seed + 2) drawn afresh at every evaluation — the
+   * same (t, ε) every time, so evaluations are comparable across steps and touch no training state.
+   */
+  evaluate(): EvalRecord {
+    const held = this.data.heldOut(this.config.evalSize);
+    const rng = new Rng(this.config.seed + 2);
+    const uniform = makeTimestepSampler('uniform', this.config.schedule.T);
+    const B = this.config.batchSize;
+    let sum = 0;
+    let sumEma = 0;
+    for (let start = 0; start < held.n; start += B) {
+      const m = Math.min(B, held.n - start);
+      const x0 = held.x.subarray(start * this.dim, (start + m) * this.dim);
+      const labels = held.labels.subarray(start, start + m);
+      const prep = this.prepareBatch(x0, labels, rng, uniform, 0);
+      for (const [params, isEma] of [[this.model.vars as ParamSet, false], [this.ema.params(), true]] as const) {
+        const l = tf.tidy(() => this.lossTensors(params, prep).loss);
+        const v = (l.dataSync() as Float32Array)[0] * m;
+        l.dispose();
+        if (isEma) sumEma += v;
+        else sum += v;
+      }
+    }
+    const rec = { step: this.step, loss: sum / held.n, emaLoss: sumEma / held.n };
+    this.evals.push(rec);
+    return rec;
+  }
+
+  getState(): TrainerState {
+    return {
+      config: this.config,
+      step: this.step,
+      params: this.model.values(),
+      ema: this.ema.values(),
+      emaUpdates: this.ema.updates,
+      adam: this.adam.getState(),
+      // Rng.getState can report a state word as a signed int32 (an XOR in rng.ts is not coerced to
+      // uint32) which Rng.setState rejects; the arithmetic is mod 2^32, so normalize.
+      rng: (({ s, spare }) => ({ s: s.map((v) => v >>> 0) as RngState['s'], spare }))(this.rng.getState()),
+      data: this.data.getState(),
+      sampler: this.sampler.getState(),
+      losses: [...this.losses],
+      evals: this.evals.map((e) => ({ ...e })),
+    };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+    this.adam.dispose();
+    this.ema.dispose();
+  }
+}
+
+// ---- sampling preview, loss chart, and the training loop with checkpoints ----------------------
+
+export interface SampleOptions {
+  n: number;
+  /** Number of DDIM steps (η = 0, 'trailing' spacing: the first step starts at t = T). */
+  steps: number;
+  /** Seed of the initial noise x_T. */
+  seed: number;
+  /** Labels for a class-conditional model (default i mod K). */
+  labels?: ArrayLike<number>;
+  /** Classifier-free guidance weight w (E9: ε̃ = (1+w)ε̂(x,y) - w·ε̂(x,∅); default 0). */
+  guidance?: number;
+}
+
+/**
+ * Draw images with deterministic DDIM (E2, η = 0; the tfjs tier's `ddimStep`) from a U-Net
+ * parameter set — a preview of what the model has learned. Returns N·H·W·C values (not clipped).
+ */
+export function sampleImages(config: TrainConfig, params: ParamSet, opts: SampleOptions): Float32Array {
+  const u = config.unet;
+  const D = u.imageSize * u.imageSize * u.inChannels;
+  const n = opts.n;
+  const schedule = makeTensorSchedule(betaSchedule(config.schedule.name, config.schedule.T));
+  const rng = new Rng(opts.seed);
+  const w = opts.guidance ?? 0;
+  let labels: number[] | null = null;
+  let nullLabels: number[] | null = null;
+  if (config.classCond) {
+    labels = Array.from({ length: n }, (_, i) => (opts.labels ? opts.labels[i] : i % u.numClasses));
+    nullLabels = new Array(n).fill(u.numClasses);
+  }
+  const ts = ddimTimesteps(config.schedule.T, Math.min(opts.steps, config.schedule.T), 'trailing');
+  let x = tf.tensor2d(Float32Array.from(rng.normals(n * D)), [n, D]);
+  try {
+    for (let k = 0; k < ts.length; k++) {
+      const t = ts[k];
+      const tPrev = k + 1 < ts.length ? ts[k + 1] : 0;
+      const tArr = new Array(n).fill(t);
+      const out = tf.tidy(() => {
+        const x4 = x.reshape([n, u.imageSize, u.imageSize, u.inChannels]) as tf.Tensor4D;
+        let m = unetApply(u, params, x4, tArr, labels);
+        if (labels && w !== 0) m = tf.sub(tf.mul(1 + w, m), tf.mul(w, unetApply(u, params, x4, tArr, nullLabels))) as tf.Tensor4D;
+        return m.reshape([n, D]) as tf.Tensor2D;
+      });
+      const next = ddimStep(schedule, x, t, tPrev, out, { prediction: config.objective });
+      out.dispose();
+      x.dispose();
+      x = next;
+    }
+    return (x.dataSync() as Float32Array).slice();
+  } finally {
+    x.dispose();
+    schedule.dispose();
+  }
+}
+
+/** Mean of each window of `w` consecutive losses (x = the window's last step). */
+function windowMeans(losses: number[], w: number): { xs: number[]; ys: number[] } {
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let end = w; end <= losses.length; end += w) {
+    let s = 0;
+    for (let i = end - w; i < end; i++) s += losses[i];
+    xs.push(end);
+    ys.push(s / w);
+  }
+  return { xs, ys };
+}
+
+/** Loss-curve PNG: training loss (window means), held-out loss of the raw and the EMA weights. */
+export function writeLossChart(path: string, losses: number[], evals: EvalRecord[], title: string): void {
+  const w = Math.max(1, Math.floor(losses.length / 200));
+  const series: ChartSeries[] = [{ name: `train loss (mean of ${w})`, ...windowMeans(losses, w) }];
+  if (evals.length) {
+    series.push({ name: 'held-out loss', xs: evals.map((e) => e.step), ys: evals.map((e) => e.loss) });
+    series.push({ name: 'held-out loss, EMA weights', xs: evals.map((e) => e.step), ys: evals.map((e) => e.emaLoss) });
+  }
+  if (series[0].xs.length === 0) return;
+  const positive = series.every((s) => Array.from(s.ys).every((y) => y > 0));
+  renderLineChart(path, series, { title, xLabel: 'step', yLabel: 'loss', logY: positive, width: 800, height: 480 });
+}
+
+export interface RunOptions {
+  /** Train until this step (the total, not the number of new steps). */
+  steps: number;
+  /** Run directory (checkpoints, charts, sample grids). */
+  outDir: string;
+  checkpointEvery: number;
+  /** Held-out evaluation every k steps (0 = only at the end). */
+  evalEvery: number;
+  /** Sample grid every k steps (0 = only at the end; -1 = never). */
+  sampleEvery: number;
+  sampleCount: number;
+  sampleSteps: number;
+  /** Called after every step (progress bar). */
+  onStep?: (r: StepResult, msPerStep: number) => void;
+  onNote?: (line: string) => void;
+  /** Stop early (after a checkpoint) when aborted. */
+  signal?: AbortSignal;
+}
+
+export interface RunSummary {
+  step: number;
+  /** Mean wall time per step in this process (ms), excluding evaluation/checkpoint/sampling. */
+  msPerStep: number;
+  lastCheckpoint: string | null;
+  interrupted: boolean;
+}
+
+/**
+ * The training loop: steps until `steps`, evaluating, checkpointing (crash-safe, see
+ * checkpoint.ts) and writing loss.png / samples-<step>.png as configured. The final step always
+ * gets an evaluation, a checkpoint, a loss chart and (unless sampleEvery = -1) a sample grid.
+ */
+export async function runTraining(trainer: Trainer, opts: RunOptions): Promise<RunSummary> {
+  const u = trainer.config.unet;
+  let stepMs = 0;
+  let stepsHere = 0;
+  let lastCheckpoint: string | null = null;
+  let interrupted = false;
+  mkdirSync(opts.outDir, { recursive: true });
+  const every = (k: number) => k > 0 && trainer.step % k === 0;
+  const startStep = trainer.step;
+  while (trainer.step < opts.steps) {
+    const t0 = performance.now();
+    const r = trainer.trainStep();
+    stepMs += performance.now() - t0;
+    stepsHere += 1;
+    opts.onStep?.(r, stepMs / stepsHere);
+    // Yield to the event loop so that a Ctrl-C (AbortSignal) can be noticed between steps.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const last = trainer.step === opts.steps;
+    const stop = opts.signal?.aborted === true;
+    if (every(opts.evalEvery) || last) trainer.evaluate();
+    if (every(opts.checkpointEvery) || last || stop) {
+      lastCheckpoint = saveCheckpoint(opts.outDir, trainer.getState());
+      writeLossChart(join(opts.outDir, 'loss.png'), trainer.losses, trainer.evals, `${trainer.data.name}: ${trainer.config.objective}/${trainer.config.weighting}, batch ${trainer.config.batchSize}`);
+      writeJsonAtomic(join(opts.outDir, 'timing.json'), { step: trainer.step, stepsThisProcess: stepsHere, msPerStep: stepMs / stepsHere, startStep });
+    }
+    if (opts.sampleEvery >= 0 && (every(opts.sampleEvery) || last)) {
+      const t1 = performance.now();
+      const imgs = sampleImages(trainer.config, trainer.ema.params(), { n: opts.sampleCount, steps: opts.sampleSteps, seed: trainer.config.seed + 3 });
+      writeImageGrid(join(opts.outDir, `samples-${String(trainer.step).padStart(8, '0')}.png`), imgs, { n: opts.sampleCount, height: u.imageSize, width: u.imageSize, scale: 2 });
+      opts.onNote?.(`step ${trainer.step}: wrote ${opts.sampleCount} DDIM-${opts.sampleSteps} samples (EMA weights) in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+    }
+    if (stop) {
+      interrupted = true;
+      break;
+    }
+  }
+  return { step: trainer.step, msPerStep: stepsHere ? stepMs / stepsHere : NaN, lastCheckpoint, interrupted };
+}
