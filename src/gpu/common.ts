@@ -12,7 +12,7 @@
  * single `dataSync` per call. Only on failure is the offending tensor downloaded to name an index.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DiffusionInputError, checkTimestep, describe } from '../reference/errors.js';
+import { DiffusionInputError, checkTimestep } from '../reference/errors.js';
 import type { TensorSchedule } from './schedules.js';
 
 /** A timestep argument: one t for all rows, or an int tensor [batch] of per-row t (1-based). */
@@ -131,4 +131,3 @@ export function requirePositiveAlphaBar(s: TensorSchedule, ts: number[], what: s
   });
 }
 
-export { describe };
