@@ -31,3 +31,4 @@ export * from './guidance.js';
 export * from './samplers.js';
 export * from './score_matching.js';
 export * from './vae.js';
+export * from './ancestral.js';

@@ -44,6 +44,8 @@ export interface Process {
   g2(t: number): number;
   /** InDI only: the extra-noise scale c of σ_e(t) = c·(1-t) (004 eq. 66); 0 otherwise. */
   readonly indiExtraNoise?: number;
+  /** discrete-vp only: the β_1..β_T it was built from (the DDPM/DDIM samplers of ancestral.ts build their Schedule from them). */
+  readonly betas?: Float64Array;
   /** Short description for messages and docs. */
   readonly label: string;
 }
@@ -163,6 +165,7 @@ export function discreteVpProcess(betas: ArrayLike<number>): Process {
     tMin: 1,
     tMax: T,
     label: p.label,
+    betas: Float64Array.from(betas),
     alpha: (t) => Math.exp(0.5 * logAb(checkTime(p, t))),
     sigma: (t) => Math.sqrt(-Math.expm1(logAb(checkTime(p, t)))),
     lambda: (t) => lamOf(logAb(checkTime(p, t))),
@@ -386,6 +389,10 @@ export interface SamplerOptions {
   stochastic?: boolean;
   /** Euler-Maruyama / SDE samplers: add no noise on the last step (default true: return the mean). */
   denoiseLastStep?: boolean;
+  /** DDIM (ancestral.ts): η ≥ 0 of σ_t(η) (default 0, deterministic). */
+  eta?: number;
+  /** DDPM (ancestral.ts): reverse-step variance, 'posterior' (β̃_t, default) or 'beta' (β_t). */
+  variance?: 'beta' | 'posterior';
 }
 
 export type SamplerFn = (model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options?: SamplerOptions) => Float64Array[];

@@ -11,6 +11,7 @@ import { sampleEulerMaruyama, sampleVpReverseSde, sampleVeReverseSde, samplePred
 import { sampleOdeEuler, sampleOdeHeun, sampleOdeRk4 } from './ode.js';
 import { sampleDpmSolver1, sampleDpmSolver2, sampleDpmSolver3, sampleDpmSolverPP2M } from './dpm_solver.js';
 import { sampleIndi } from './indi.js';
+import { sampleDdpm, sampleDdim } from './ancestral.js';
 
 export const SAMPLER_NAMES = [
   'langevin',
@@ -27,6 +28,8 @@ export const SAMPLER_NAMES = [
   'dpm-solver-3',
   'dpm-solver++2m',
   'indi',
+  'ddpm',
+  'ddim',
 ] as const;
 export type SamplerName = (typeof SAMPLER_NAMES)[number];
 
@@ -46,6 +49,8 @@ export const SAMPLERS: Readonly<Record<SamplerName, SamplerFn>> = Object.freeze(
   'dpm-solver-3': sampleDpmSolver3,
   'dpm-solver++2m': sampleDpmSolverPP2M,
   indi: sampleIndi,
+  ddpm: sampleDdpm,
+  ddim: sampleDdim,
 });
 
 /** Deterministic samplers (no rng): the PF-ODE solvers and DPM-Solvers (and InDI without noise). */
