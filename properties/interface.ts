@@ -14,6 +14,10 @@
 
 export type Arr = ArrayLike<number>;
 
+import type { Process, DiffusionModel, ModelOutput, SamplerFn } from '../src/reference/model.js';
+import type { MixtureSpec } from '../src/reference/mixture.js';
+export type { Process, DiffusionModel, ModelOutput, SamplerFn, MixtureSpec };
+
 /** A denoiser given to the ELBO functions: predicts ε from (x_t, t) (t 1-based). */
 export type EpsModel = (xt: Float64Array, t: number) => Arr;
 
@@ -84,8 +88,35 @@ export interface DiffusionImpl extends Precision {
   normalKl?(mean1: Arr, logVar1: Arr, mean2: Arr, logVar2: Arr): Arr;
   /** Elementwise log-probability (nats) of 8-bit data x ∈ [-1,1] under the discretized Gaussian. */
   discretizedGaussianLogLikelihood?(x: Arr, mean: Arr, logScale: Arr): Arr;
-  /** The VLB term at t in bits/dim for one x_0 (t = 1: decoder NLL; t ≥ 2: L_{t-1} KL). */
+  /**
+   * The VLB term at t in bits/dim for one x_0 (t = 1: decoder NLL; t ≥ 2: L_{t-1} KL), with
+   * x_t = √ᾱ_t x_0 + √(1-ᾱ_t)·noise, `model` an ε-predictor, reverse variance σ_t² = β̃_t
+   * ("fixedsmall"; log β̃_2 at t = 1) and the discretized decoder with log σ = ½·log σ_1²
+   * (x_0 on the 8-bit grid for t = 1). core.elbo-decomposition checks exactly this contract.
+   */
   vbTerms?(betas: Arr, model: EpsModel, x0: Arr, t: number, noise: Arr): number;
+
+  // ---- G, E3-E9, F5: score-based family (types from src/reference/model.ts) ------------
+  /** A continuous-time process: kind 'vp' | 've' | 'indi' with options, or 'discrete-vp' with `betas`. */
+  scoreProcess?(kind: string, options?: Record<string, number> | Arr): Process;
+  /** log p_t(x) of mixture data at x_t = α x_0 + σ ε (closed form, G). */
+  mixtureLogPdf?(mix: MixtureSpec, alpha: number, sigma: number, x: Arr): number;
+  /** ∇log p_t(x) of mixture data (G). */
+  mixtureScore?(mix: MixtureSpec, alpha: number, sigma: number, x: Arr): Arr;
+  /** E[x_0 | x_t] of mixture data (G). */
+  mixturePosteriorMean?(mix: MixtureSpec, alpha: number, sigma: number, x: Arr): Arr;
+  /** The exact oracle as a model on `process`, returning ε̂, x̂_0, v̂ or the score. */
+  mixtureModel?(mix: MixtureSpec, process: Process, output: ModelOutput): DiffusionModel;
+  /** The sampler registered under `name` (src/reference/samplers.ts SAMPLER_NAMES). */
+  scoreSampler?(name: string): SamplerFn;
+  /** Classifier guidance wrapper (E9): ε̃ = ε̂ - w σ_t ∇log p(y|x_t). */
+  classifierGuidance?(model: DiffusionModel, classifierGrad: (x: Float64Array[], t: number) => Float64Array[], w: number): DiffusionModel;
+  /** Classifier-free guidance wrapper (E9): ε̃ = (1+w) ε̂(x,y) - w ε̂(x,∅). */
+  classifierFreeGuidance?(condModel: DiffusionModel, uncondModel: DiffusionModel, w: number): DiffusionModel;
+  /** Ĵ_ESM with a Gaussian KDE of bandwidth h over `samples` (F5, 004 eq. 81). */
+  explicitScoreMatchingLoss?(score: (x: Float64Array) => Arr, data: Float64Array[], h: number, samples: Float64Array[]): number;
+  /** Ĵ_DSM over pairs (clean, noise) at noise level σ (F5, 004 eq. 85). */
+  denoisingScoreMatchingLoss?(score: (x: Float64Array) => Arr, clean: Float64Array[], sigma: number, noise: Float64Array[]): number;
 }
 
 export type ImplMember = Exclude<keyof DiffusionImpl, 'name' | 'precision'>;
