@@ -1,0 +1,173 @@
+/**
+ * Tests of the portable vectors (issue 8):
+ *  - drift: regenerating gives byte-identical files (deterministic generation, fixed seeds);
+ *  - format: every file matches the schema's structure, ids are unique across files, every flag
+ *    has a note, every valid case has a tolerance per output and precision;
+ *  - the float64 reference passes every vector, and so does the independent handwritten example
+ *    implementation (a cross-check of the expected values and of the tolerance model);
+ *  - every flag is honest: the bug model of each flag (vectors/bugs.ts) fails every vector that
+ *    carries the flag;
+ *  - the conformance report of a broken adapter names the failing vectors and their flags.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateVectorTexts } from './generate.js';
+import { OPS, FLAG_NOTES, callOp, decodeNumber, type VectorFile } from './format.js';
+import { BUG_MODELS } from './bugs.js';
+import { loadVectors, runConformance, runVectorCase, formatReport } from '../properties/kit.js';
+import { referenceImpl } from '../properties/impls/reference.js';
+import { handwrittenAdapter } from '../examples/handwritten-adapter.js';
+import type { DiffusionImpl } from '../properties/interface.js';
+
+const DIR = new URL('.', import.meta.url).pathname;
+const files = loadVectors(DIR);
+
+describe('vectors: generation', () => {
+  it('regenerating the vectors gives byte-identical files (run `diffusion-oracle vectors --out vectors/` after an intended change)', async () => {
+    const texts = await generateVectorTexts();
+    const committed = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+    expect(committed).toEqual([...texts.keys()].filter((k) => !k.includes('/')).sort());
+    for (const [rel, text] of texts) {
+      const onDisk = readFileSync(join(DIR, rel), 'utf8');
+      expect(onDisk === text, `${rel} drifted from the generator`).toBe(true);
+    }
+  });
+
+  it('total size stays modest (< 5 MB)', () => {
+    const total = readdirSync(DIR)
+      .filter((f) => f.endsWith('.json'))
+      .reduce((n, f) => n + readFileSync(join(DIR, f)).length, 0);
+    console.log(`  vectors: ${files.length} files, ${files.reduce((n, f) => n + f.numberOfTests, 0)} cases, ${(total / 1024).toFixed(0)} KiB`);
+    expect(total).toBeLessThan(5 * 1024 * 1024);
+  });
+});
+
+describe('vectors: format', () => {
+  it('every file has the schema\'s structure; ids are unique; flags have notes; tolerances are complete', () => {
+    const schema = JSON.parse(readFileSync(join(DIR, 'schema', 'vectors.schema.json'), 'utf8'));
+    const idPattern = new RegExp(schema.properties.testGroups.items.properties.tests.items.properties.id.pattern);
+    const ids = new Set<string>();
+    for (const f of files) {
+      for (const k of schema.required as string[]) expect(f, `${f.family} lacks ${k}`).toHaveProperty(k);
+      expect(f.version).toBe(schema.properties.version.const);
+      let n = 0;
+      for (const g of f.testGroups) {
+        expect(Object.keys(OPS)).toContain(g.op);
+        for (const c of g.tests) {
+          n++;
+          expect(idPattern.test(c.id), c.id).toBe(true);
+          expect(c.id.startsWith(`${f.family}/${g.name}/`), c.id).toBe(true);
+          expect(ids.has(c.id), `duplicate ${c.id}`).toBe(false);
+          ids.add(c.id);
+          for (const fl of c.flags) {
+            expect(f.notes[fl], `${c.id}: flag ${fl} has no note in ${f.family}`).toBeDefined();
+            expect(f.notes[fl]).toEqual(FLAG_NOTES[fl]);
+          }
+          if (c.result === 'valid') {
+            for (const key of OPS[g.op].outputs) {
+              expect(c.expected, c.id).toHaveProperty(key);
+              const tol = c.tolerance![key];
+              expect(tol.float64 >= 0 && tol.float32 >= tol.float64, c.id).toBe(true);
+              const vals = ([] as unknown[]).concat(c.expected![key]);
+              for (const v of vals) expect(Number.isNaN(decodeNumber(v)), c.id).toBe(false);
+            }
+          } else {
+            expect(c.reason, c.id).toBeTruthy();
+          }
+        }
+      }
+      expect(f.numberOfTests).toBe(n);
+    }
+  });
+});
+
+/** Largest |actual - expected| / tolerance over all valid vectors an implementation passes. */
+function worstRatio(impl: DiffusionImpl, fs: VectorFile[]): { ratio: number; id: string } {
+  let worst = { ratio: 0, id: '(all exact)' };
+  for (const f of fs) {
+    for (const g of f.testGroups) {
+      for (const c of g.tests) {
+        if (c.result !== 'valid' || runVectorCase(impl, g, c).status !== 'passed') continue;
+        const out = callOp(impl, g.op, c.inputs, g.betas);
+        for (const key of Object.keys(c.expected!)) {
+          const e = ([] as unknown[]).concat(c.expected![key]).map(decodeNumber);
+          const a = ([] as number[]).concat(out[key]);
+          const tol = c.tolerance![key][impl.precision];
+          for (let i = 0; i < e.length; i++) {
+            if (!Number.isFinite(e[i])) continue;
+            const err = Math.abs(a[i] - e[i]);
+            const r = err === 0 ? 0 : err / tol;
+            if (r > worst.ratio) worst = { ratio: r, id: `${c.id}:${key}[${i}]` };
+          }
+        }
+      }
+    }
+  }
+  return worst;
+}
+
+describe('vectors: implementations that must pass', () => {
+  for (const impl of [referenceImpl, handwrittenAdapter]) {
+    it(`${impl.name} passes every vector`, async () => {
+      const rep = await runConformance(impl, { claims: false, vectors: files });
+      if (rep.failed.length) console.log(formatReport(rep));
+      expect(rep.failed).toEqual([]);
+      expect(rep.notApplicable).toEqual([]);
+      const w = worstRatio(impl, files);
+      console.log(`  ${impl.name}: ${rep.passed.length} vectors passed; worst error/tolerance ${w.ratio.toExponential(2)} at ${w.id}`);
+    });
+  }
+});
+
+describe('vectors: every flag exposes its bug', () => {
+  const flagged = new Map<string, { file: VectorFile; id: string }[]>();
+  for (const f of files) for (const g of f.testGroups) for (const c of g.tests) for (const fl of c.flags) {
+    if (!flagged.has(fl)) flagged.set(fl, []);
+    flagged.get(fl)!.push({ file: f, id: c.id });
+  }
+  it('every flag used has a bug model', () => {
+    expect([...flagged.keys()].filter((fl) => !BUG_MODELS[fl])).toEqual([]);
+  });
+  for (const [flag, make] of Object.entries(BUG_MODELS)) {
+    it(`bug model ${flag} fails every vector flagged ${flag}`, async () => {
+      const cases = flagged.get(flag) ?? [];
+      expect(cases.length, `no vector carries ${flag}`).toBeGreaterThan(0);
+      const rep = await runConformance(make(), { claims: false, vectors: files });
+      const failed = new Set(rep.failed.map((f) => f.id));
+      const missed = cases.filter((c) => !failed.has(c.id)).map((c) => c.id);
+      expect(missed, `vectors flagged ${flag} that the bug model passes`).toEqual([]);
+      // How many of them a float32 implementation with this bug would also fail.
+      const rep32 = await runConformance({ ...make(), precision: 'float32' }, { claims: false, vectors: files });
+      const failed32 = new Set(rep32.failed.map((f) => f.id));
+      console.log(`  ${flag}: ${cases.length} flagged vectors fail in float64; ${cases.filter((c) => failed32.has(c.id)).length} also at float32 tolerances`);
+    });
+  }
+});
+
+describe('conformance report of a broken adapter', () => {
+  it('names the failing vectors and their flags', async () => {
+    // A diffusers-style port with two bugs: DDIM's final step uses ᾱ_1 as "final alpha", and the
+    // last DDPM step adds noise.
+    const broken: DiffusionImpl = { ...BUG_MODELS.FINAL_ALPHA(), ddpmStep: BUG_MODELS.NOISE_AT_T1().ddpmStep, name: 'broken port' };
+    const rep = await runConformance(broken, { claims: false, vectors: files });
+    const text = formatReport(rep);
+    console.log(text.split('\n').slice(0, 12).join('\n'));
+    expect(rep.failed.length).toBeGreaterThan(0);
+    expect(rep.failed.map((f) => f.id)).toContain('ddim/ddim-step-linear-T1000/final-1-0-eta0');
+    expect(rep.failed.map((f) => f.id)).toContain('ddpm/ddpm-step-linear-T1000/eps-posterior-t1');
+    for (const f of rep.failed) expect(f.flags.includes('FINAL_ALPHA') || f.flags.includes('NOISE_AT_T1'), f.id).toBe(true);
+    expect(text).toContain('ddim/ddim-step-linear-T1000/final-1-0-eta0 [FINAL_ALPHA]');
+    expect(text).toMatch(/FINAL_ALPHA: \d+/);
+    expect(text).toMatch(/NOISE_AT_T1: \d+/);
+  });
+
+  it('reports members an adapter lacks as not applicable, never as passed', async () => {
+    const partial: DiffusionImpl = { name: 'schedules only', precision: 'float64', alphaBar: handwrittenAdapter.alphaBar };
+    const rep = await runConformance(partial, { claims: false, vectors: files });
+    expect(rep.failed).toEqual([]);
+    expect(rep.passed.every((id) => id.startsWith('schedules/alpha-bar'))).toBe(true);
+    expect(rep.passed.length).toBeGreaterThan(0);
+    expect(rep.notApplicable.length).toBe(files.reduce((n, f) => n + f.numberOfTests, 0) - rep.passed.length);
+  });
+});
