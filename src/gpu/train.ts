@@ -134,7 +134,7 @@ export const DEFAULT_TRAIN_CONFIG: Omit<TrainConfig, 'unet'> = {
   evalSize: 256,
 };
 
-export function validateTrainConfig(c: Partial<TrainConfig> & { unet: Partial<UNetConfig> }): TrainConfig {
+export function validateTrainConfig(c: Omit<Partial<TrainConfig>, 'unet'> & { unet: Partial<UNetConfig> }): TrainConfig {
   const cfg = { ...DEFAULT_TRAIN_CONFIG, ...c } as TrainConfig;
   cfg.unet = validateUNetConfig(c.unet);
   checkOneOf('objective', cfg.objective, OBJECTIVES);

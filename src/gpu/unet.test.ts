@@ -55,7 +55,7 @@ describe('layers vs the float64 reference layers', () => {
     const xt = tf.tensor4d(Float32Array.from(x), shape);
     const dyt = tf.tensor4d(Float32Array.from(dy), [2, 6, 6, 4]);
     const y = upsample2(xt).dataSync();
-    const g = tf.grad((a: tf.Tensor4D) => tf.sum(tf.mul(upsample2(a), dyt)))(xt).dataSync();
+    const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(upsample2(a as tf.Tensor4D), dyt)))(xt).dataSync();
     // Upsampling copies values: exact after float32 rounding of the input.
     for (let i = 0; i < y.length; i++) expect(y[i]).toBe(Math.fround(ref.data[i]));
     // The gradient sums 4 float32 products dy·1: error ≤ 3 additions · u · Σ|dy|.
