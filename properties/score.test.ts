@@ -1,0 +1,10 @@
+/**
+ * The score-based family's claims (properties/claims/score.ts) against the float64 reference.
+ * Heavy claims (sampling distribution, convergence orders, weak convergence, Langevin, guidance
+ * sampling, Tweedie Monte Carlo) take a few seconds each; see docs/samplers.md for timings.
+ */
+import { registerClaims } from './suite.js';
+import { scoreClaims } from './claims/score.js';
+import { referenceScoreImpl } from './impls/reference-score.js';
+
+registerClaims('score family (claims 7-11)', scoreClaims, referenceScoreImpl);
