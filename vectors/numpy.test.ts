@@ -1,0 +1,53 @@
+/**
+ * The numpy harness (vectors/check_numpy.py) against the committed vectors: its own small numpy
+ * implementation must pass every vector, and with a deliberately injected bug it must fail, naming
+ * the vectors flagged for that bug. Needs python3 with numpy (CI: Debian's python3-numpy); where
+ * that is missing the tests are registered as skipped with the reason in their names.
+ */
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+const DIR = new URL('.', import.meta.url).pathname;
+const SCRIPT = `${DIR}check_numpy.py`;
+const probe = spawnSync('python3', ['-c', 'import numpy; print(numpy.__version__)'], { encoding: 'utf8' });
+const numpyVersion = probe.status === 0 ? probe.stdout.trim() : null;
+const runIt = numpyVersion ? it : it.skip;
+const suffix = numpyVersion ? `(numpy ${numpyVersion})` : '— SKIPPED: python3 with numpy not available (apt-get install python3-numpy)';
+
+function run(...args: string[]) {
+  const r = spawnSync('python3', [SCRIPT, DIR, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+describe(`numpy harness ${suffix}`, () => {
+  runIt('its numpy implementation passes every vector family', () => {
+    const r = run();
+    console.log(r.out.split('\n').filter((l) => /^(PASS|FAIL|N\/A)/.test(l)).join('\n'));
+    expect(r.out).toContain('all applicable vectors passed');
+    expect(r.status).toBe(0);
+    for (const fam of ['schedules', 'forward', 'posterior', 'parameterizations', 'ddpm', 'ddim', 'kl-decoder', 'vlb']) {
+      expect(r.out).toMatch(new RegExp(`PASS ${fam}\\s`));
+    }
+  });
+
+  runIt('--inject-bug prev_timestep fails, naming PREV_TIMESTEP vectors', () => {
+    const r = run('--inject-bug', 'prev_timestep', '--verbose');
+    expect(r.status).toBe(1);
+    expect(r.out).toMatch(/FAIL ddim\s/);
+    expect(r.out).toContain('ddim/ddim-step-linear-T1000/strided-901-801-eta0 [OFF_BY_ONE, PREV_TIMESTEP]');
+    expect(r.out).toContain('FAILED');
+  });
+
+  runIt('--inject-bug final_alpha fails exactly the FINAL_ALPHA vectors', () => {
+    const r = run('--inject-bug', 'final_alpha', '--verbose');
+    expect(r.status).toBe(1);
+    const failing = r.out.split('\n').filter((l) => /^\s+\S+\/\S+\/\S+ \[/.test(l));
+    expect(failing.length).toBeGreaterThan(0);
+    for (const l of failing) expect(l).toContain('FINAL_ALPHA');
+  });
+
+  runIt('a usage error exits 2 (no vector files)', () => {
+    const r = spawnSync('python3', [SCRIPT, '/nonexistent-dir'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+  });
+});
