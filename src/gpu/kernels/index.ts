@@ -4,23 +4,27 @@
  *
  * | backend | kernel | problem in 4.22 | patch |
  * |---|---|---|---|
+ * | wasm | Conv2D, FusedConv2D | WRONG (unwritten output) for 'same' padding with stride > filter size | pass 'same' as explicit padding (wasm-conv.ts) |
  * | wasm | Conv2DBackpropFilter | missing (training a conv throws) | Conv2D on transposed x and dy (wasm-conv.ts) |
  * | wasm | Conv2DBackpropInput | scalar loop, 2-3 GFLOP/s | Conv2D with flipped filter, zero-dilated dy |
  * | wasm | BatchMatMul, _FusedMatMul with transposeA/B | scalar loop, 0.6-2 GFLOP/s | materialize the transpose, fast path (wasm-matmul.ts) |
+ * | wasm | _FusedMatMul with bias | WRONG bias when transposed or batch > 1 | transposes materialized; batched: product + Add + activation |
  * | cpu | ResizeNearestNeighborGrad | wrong for batch > 1 | index-map transpose (cpu-resize.ts) |
  *
  * Not patched, avoided instead: MaxPoolGrad on wasm (wrong for C > 1; use average pooling or a
- * strided conv), depthwise-conv gradients and UnsortedSegmentSum (missing on wasm; not needed).
+ * strided conv), AvgPoolGrad with 'same' padding where a window overlaps the border (cpu and wasm
+ * divide by the full window size, the forward by the in-image count: use 'valid' pooling),
+ * depthwise-conv gradients and UnsortedSegmentSum (missing on wasm; not needed).
  *
  * Patches are registered in tfjs's global kernel registry under the backend's name and replace the
  * original entry; `uninstallKernelPatches` puts the originals back (tests use that to compare).
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2DBackpropFilterWasm, conv2DBackpropInputWasm } from './wasm-conv.js';
+import { conv2DBackpropFilterWasm, conv2DBackpropInputWasm, explicitSamePadding } from './wasm-conv.js';
 import { untransposedMatMul } from './wasm-matmul.js';
 import { resizeNearestNeighborGradCorrect } from './cpu-resize.js';
 
-export { conv2DBackpropFilterWasm, conv2DBackpropInputWasm } from './wasm-conv.js';
+export { conv2DBackpropFilterWasm, conv2DBackpropInputWasm, explicitSamePadding } from './wasm-conv.js';
 export { untransposedMatMul } from './wasm-matmul.js';
 export { resizeNearestNeighborGradCorrect, sourceIndex } from './cpu-resize.js';
 
@@ -34,6 +38,18 @@ export interface KernelPatch {
 }
 
 export const KERNEL_PATCHES: readonly KernelPatch[] = [
+  {
+    kernelName: 'Conv2D',
+    backendName: 'wasm',
+    reason: "wrong (unwritten output) in 4.22 for 'same' padding with stride > filter size; passed as explicit padding",
+    make: (orig) => explicitSamePadding(required(orig, 'Conv2D')) as unknown as tf.KernelFunc,
+  },
+  {
+    kernelName: 'FusedConv2D',
+    backendName: 'wasm',
+    reason: "wrong (unwritten output) in 4.22 for 'same' padding with stride > filter size; passed as explicit padding",
+    make: (orig) => explicitSamePadding(required(orig, 'FusedConv2D')) as unknown as tf.KernelFunc,
+  },
   {
     kernelName: 'Conv2DBackpropFilter',
     backendName: 'wasm',
@@ -55,7 +71,7 @@ export const KERNEL_PATCHES: readonly KernelPatch[] = [
   {
     kernelName: '_FusedMatMul',
     backendName: 'wasm',
-    reason: 'slow scalar loop for transposeA/B in 4.22; transpose materialized, then the XNNPACK path',
+    reason: 'slow for transposeA/B and WRONG bias (transposed or batch > 1) in 4.22; transposes materialized, batched bias added separately',
     make: (orig) => untransposedMatMul(required(orig, '_FusedMatMul')) as unknown as tf.KernelFunc,
   },
   {
@@ -94,10 +110,11 @@ export function installKernelPatches(backendName: string): string[] {
   return names;
 }
 
-/** Restores the original kernels of `backendName` (removes patches of missing kernels). */
-export function uninstallKernelPatches(backendName: string): void {
+/** Restores the original kernels of `backendName` (all, or the named ones; patches of missing kernels are removed). */
+export function uninstallKernelPatches(backendName: string, kernelNames?: readonly string[]): void {
   for (const p of KERNEL_PATCHES) {
     if (p.backendName !== backendName || !installed.has(key(p))) continue;
+    if (kernelNames && !kernelNames.includes(p.kernelName)) continue;
     const original = installed.get(key(p));
     tf.unregisterKernel(p.kernelName, p.backendName);
     if (original) tf.registerKernel(original);

@@ -128,3 +128,37 @@ export function conv2DBackpropInputWasm(args: KernelArgs): tf.TensorInfo {
     t.dispose();
   }
 }
+
+/**
+ * Wraps the wasm `Conv2D` / `FusedConv2D` so that 'same' padding with a stride larger than the
+ * filter (in either axis) is passed as the equivalent explicit padding. tfjs-backend-wasm 4.22
+ * hands 'same' to XNNPACK as its TensorFlow-SAME flag, which XNNPACK rejects for stride > filter
+ * size; the kernel then returns an unwritten (zero/garbage) output without an error. Found by
+ * properties/kernels.test.ts (e.g. a 2×1 filter, stride 2, 'same' on a 7×6 image): in a grid of
+ * 1,944 shapes, 474 of the 'stride > filter' ones were wrong and none of the others. Explicit
+ * padding (the same numbers tfjs computes for 'same') gives the right result on all of them.
+ */
+export function explicitSamePadding(original: tf.KernelFunc): (args: KernelArgs) => tf.TensorInfo {
+  return (args: KernelArgs) => {
+    const attrs = args.attrs ?? {};
+    if (attrs.pad !== 'same') return callKernel(original, args.backend, args.inputs, attrs);
+    const x = input(args, 'x');
+    const filter = input(args, 'filter');
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as Shape4,
+      filter.shape as Shape4,
+      attrs.strides as [number, number],
+      (attrs.dilations as [number, number] | undefined) ?? 1,
+      'same',
+      attrs.dimRoundingMode as 'floor' | undefined,
+      false,
+      'channelsLast',
+    );
+    if (info.strideHeight <= info.effectiveFilterHeight && info.strideWidth <= info.effectiveFilterWidth) {
+      return callKernel(original, args.backend, args.inputs, attrs);
+    }
+    const { top, bottom, left, right } = info.padInfo;
+    const pad: tf.backend_util.ExplicitPadding = [[0, 0], [top, bottom], [left, right], [0, 0]];
+    return callKernel(original, args.backend, args.inputs, { ...attrs, pad });
+  };
+}

@@ -15,12 +15,12 @@ export interface AdamOptions {
 }
 
 export interface AdamState {
-  m: Float64Array;
-  v: Float64Array;
+  m: Float64Array<ArrayBuffer>;
+  v: Float64Array<ArrayBuffer>;
 }
 
 /** Returns the new parameters and moments after step t (1-based) for gradient g. */
-export function adamStep(theta: ArrayLike<number>, g: ArrayLike<number>, state: AdamState, t: number, opts: AdamOptions): { theta: Float64Array; state: AdamState } {
+export function adamStep(theta: ArrayLike<number>, g: ArrayLike<number>, state: AdamState, t: number, opts: AdamOptions): { theta: Float64Array<ArrayBuffer>; state: AdamState } {
   const th = checkVec('theta', theta as number[]);
   const gg = checkVec('g', g as number[]);
   checkSameLength('theta', th, 'g', gg);

@@ -1,0 +1,98 @@
+/**
+ * Shared machinery of the kernel cross-checks: float32 test data from a seed, elementwise
+ * comparison against per-element bounds with worst-case bookkeeping, and the per-backend test
+ * registration (one spec per op, run on every backend present, skipped visibly where absent).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { it } from 'vitest';
+import { Rng } from '../../src/reference/rng.js';
+import { ndarray, sizeOf, type NdArray } from '../../src/reference/layers/index.js';
+import { probeBackends, useBackend, type BackendName, type BackendProbe } from '../../src/gpu/backend.js';
+
+/** Float32-representable normal data (so tfjs and the reference see identical inputs). */
+export function f32Normal(rng: Rng, shape: number[], scale = 1, offset = 0): NdArray {
+  return ndarray(shape, Array.from({ length: sizeOf(shape) }, () => Math.fround(offset + scale * rng.normal())));
+}
+
+export function toTensor(x: NdArray): tf.Tensor {
+  return tf.tensor(Float32Array.from(x.data), [...x.shape], 'float32');
+}
+
+/** Reads tensors (and disposes them): never call dataSync inside tf.tidy. */
+export function readAll(ts: tf.Tensor[]): Float32Array[] {
+  const out = ts.map((t) => t.dataSync() as Float32Array);
+  tf.dispose(ts);
+  return out;
+}
+
+/** Worst error against per-element bounds over many comparisons; throws on a violation. */
+export class BoundTracker {
+  /** Largest err/bound seen, and the err and bound it came from. */
+  worstRatio = 0;
+  worstErr = 0;
+  worstBound = 0;
+  /** Largest absolute error seen anywhere. */
+  maxErr = 0;
+  comparisons = 0;
+  constructor(readonly label: string) {}
+
+  check(what: string, actual: ArrayLike<number>, expected: ArrayLike<number>, bound: ArrayLike<number>): void {
+    if (actual.length !== expected.length) throw new Error(`${this.label} ${what}: length ${actual.length}, expected ${expected.length}`);
+    for (let i = 0; i < expected.length; i++) {
+      this.comparisons++;
+      const err = Math.abs(actual[i] - expected[i]);
+      if (!(err <= bound[i])) {
+        throw new Error(
+          `${this.label} ${what}[${i}]: got ${actual[i]}, reference ${expected[i]}, |error| ${err.toExponential(3)} > bound ${bound[i].toExponential(3)}`,
+        );
+      }
+      this.maxErr = Math.max(this.maxErr, err);
+      const ratio = bound[i] > 0 ? err / bound[i] : 0;
+      if (ratio > this.worstRatio) {
+        this.worstRatio = ratio;
+        this.worstErr = err;
+        this.worstBound = bound[i];
+      }
+    }
+  }
+
+  /** One line for the log: worst error beside its bound. */
+  report(): string {
+    return (
+      `${this.label}: ${this.comparisons} values; worst |err|/bound = ${this.worstRatio.toExponential(2)} ` +
+      `(|err| ${this.worstErr.toExponential(2)} vs bound ${this.worstBound.toExponential(2)}); max |err| ${this.maxErr.toExponential(2)}`
+    );
+  }
+}
+
+/** Largest |a − b| / (max|b| + tiny): for demonstrating kernels that are wrong by O(1). */
+export function relativeDiscrepancy(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let scale = 0;
+  let worst = 0;
+  for (let i = 0; i < b.length; i++) {
+    scale = Math.max(scale, Math.abs(b[i]));
+    worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  }
+  return worst / (scale + 1e-30);
+}
+
+/** Every backend in preference order with whether it loads here (probed once per test file). */
+export const BACKENDS: BackendProbe[] = await probeBackends();
+
+/**
+ * Registers `body` as one test per backend ("<name> [<backend>]"). On an absent backend the test
+ * is registered with it.skip and the reason in its name, so the report shows what did not run.
+ */
+export function eachBackend(name: string, body: (backend: BackendName) => void | Promise<void>, only?: readonly BackendName[]): void {
+  for (const b of BACKENDS) {
+    if (only && !only.includes(b.name)) continue;
+    if (!b.ok) {
+      it.skip(`${name} [${b.name}] — SKIPPED: backend '${b.name}' cannot be loaded here (${b.reason})`, () => {});
+      continue;
+    }
+    it(`${name} [${b.name}]`, async () => {
+      await useBackend(b.name);
+      await body(b.name);
+    });
+  }
+}
