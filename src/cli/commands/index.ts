@@ -19,5 +19,6 @@ import type { Command } from '../command.js';
 import { dataCheckCommand } from './data-check.js';
 import { scheduleCommand } from './schedule.js';
 import { trainCommand } from './train.js';
+import { vectorsCommand } from './vectors.js';
 
-export const COMMANDS: Command[] = [scheduleCommand, dataCheckCommand, trainCommand];
+export const COMMANDS: Command[] = [scheduleCommand, dataCheckCommand, trainCommand, vectorsCommand];
