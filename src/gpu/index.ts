@@ -10,3 +10,12 @@ export * from './parameterization.js';
 export * from './ddpm.js';
 export * from './ddim.js';
 export * from './elbo.js';
+// U-Net denoiser and trainer (issue 5; see docs/training.md).
+export * as nn from './nn.js';
+export * from './unet.js';
+export * from './optimizer.js';
+export * from './ema.js';
+export * from './timestep_sampler.js';
+export { Trainer, lossWeightTable, validateTrainConfig, runTraining, sampleImages, writeLossChart, WEIGHTINGS, DEFAULT_TRAIN_CONFIG, type Weighting, type WeightOptions, type TrainConfig, type TrainerState, type EvalRecord, type StepResult, type RunOptions, type RunSummary, type SampleOptions, type ScheduleConfig } from './train.js';
+export * from './train_data.js';
+export * from './checkpoint.js';
