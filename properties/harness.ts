@@ -8,6 +8,7 @@
  * Monte Carlo claims state their false-alarm rate and derive thresholds from it (`zTwoSided`).
  */
 import type { DiffusionImpl, ImplMember, Arr } from './interface.js';
+import { erfc } from '../src/reference/normal.js';
 
 export interface ClaimResult {
   /** Largest error observed across all checked cases (same units as `bound`). */
@@ -111,6 +112,8 @@ export class ErrorTracker {
 /** Inverse of the standard normal CDF (Acklam's rational approximation refined by one Halley step). */
 export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) throw new RangeError(`normalQuantile: p must be in (0,1), got ${p}`);
+  // Upper half by symmetry: 1-p is exact for p ≥ ½ (Sterbenz), so the upper tail keeps full accuracy.
+  if (p > 0.5) return -normalQuantile(1 - p);
   const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
   const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
   const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
@@ -134,42 +137,12 @@ export function normalQuantile(p: number): number {
   return x - u / (1 + (x * u) / 2);
 }
 
-/** Complementary error function, relative accuracy ~1e-15 (W. J. Cody's rational Chebyshev fits via continued fraction for large x). */
-export function erfc(x: number): number {
-  const z = Math.abs(x);
-  let r: number;
-  if (z < 0.5) {
-    // Taylor series of erf.
-    let sum = z;
-    let term = z;
-    const z2 = z * z;
-    for (let n = 1; n < 40; n++) {
-      term *= -z2 / n;
-      const add = term / (2 * n + 1);
-      sum += add;
-      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
-    }
-    r = 1 - (2 / Math.sqrt(Math.PI)) * sum;
-  } else {
-    // Lentz continued fraction: erfc(z) = exp(-z²)/√π · 1/(z + 1/2/(z + 1/(z + 3/2/(z + …)))).
-    const tiny = 1e-300;
-    let f = z;
-    let C = z;
-    let D = 0;
-    for (let n = 1; n < 500; n++) {
-      const an = n / 2;
-      D = z + an * D;
-      D = D === 0 ? tiny : 1 / D;
-      C = z + an / C;
-      if (C === 0) C = tiny;
-      const delta = C * D;
-      f *= delta;
-      if (Math.abs(delta - 1) < 1e-16) break;
-    }
-    r = Math.exp(-z * z) / (Math.sqrt(Math.PI) * f);
-  }
-  return x >= 0 ? r : 2 - r;
-}
+/**
+ * Complementary error function: the reference's float64 erfc (src/reference/normal.ts, checked
+ * against 40-digit mpmath values in its unit tests). Used here only to turn false-alarm rates into
+ * thresholds, never to compute an expected value of a claim.
+ */
+export { erfc };
 
 /** Two-sided z threshold for a false-alarm rate α: P(|Z| > z) = α. */
 export function zTwoSided(alpha: number): number {
