@@ -19,9 +19,10 @@ import { fileURLToPath } from 'node:url';
 import type { DiffusionImpl } from './interface.js';
 import { applicable, missingMembers, type Claim } from './harness.js';
 import { coreClaims } from './claims/core.js';
+import { scoreClaims } from './claims/score.js';
 
 /** The claims run by default: every claim of the property suite. */
-export const DEFAULT_CLAIMS: Claim[] = [...coreClaims];
+export const DEFAULT_CLAIMS: Claim[] = [...coreClaims, ...scoreClaims];
 import { OPS, callOp, compareOutput, type OpName, type VectorCase, type VectorFile, type VectorGroup } from '../vectors/format.js';
 
 export type { VectorFile, VectorCase, VectorGroup } from '../vectors/format.js';

@@ -237,6 +237,10 @@ export const ddim: FamilyFn = (impl) => {
       ts.valid(`T${T}-steps${steps}-${spacing}`, { T, steps, spacing }, ['TIMESTEP_SPACING', 'OFF_BY_ONE']);
     }
   }
+  ts.valid('T994-steps495-linspace-tie', { T: 994, steps: 495, spacing: 'linspace' }, ['TIMESTEP_SPACING', 'OFF_BY_ONE'],
+    "a rounding tie: numpy's linspace gives 247·(993/494) = 496.50000000000006, which rounds to 497 (t = 498); exact rational arithmetic gives 496.5 → 496");
+  ts.valid('T379-steps376-trailing-tie', { T: 379, steps: 376, spacing: 'trailing' }, ['TIMESTEP_SPACING', 'OFF_BY_ONE'],
+    'a rounding tie: T - k·(T/steps) as np.arange(T, 0, -T/steps) computes it (k = 188 lands next to 189.5), not (k·T)/steps = 189.5 exactly');
   ts.invalid('steps0', { T: 1000, steps: 0, spacing: 'leading' }, 'steps must be a positive integer');
   ts.invalid('steps-above-T', { T: 10, steps: 11, spacing: 'leading' }, 'steps must not exceed T');
   ts.invalid('unknown-spacing', { T: 1000, steps: 10, spacing: 'karras' }, 'unknown spacing');

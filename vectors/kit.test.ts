@@ -1,0 +1,25 @@
+/**
+ * The conformance kit as users run it:
+ *  - `registerConformance(adapter)` turns every claim and vector into a vitest test (here for the
+ *    worked example, examples/handwritten-adapter.ts: it must pass all of them; members it lacks,
+ *    the score family, show up as skipped "not applicable" tests);
+ *  - the tfjs tier (float32) runs every vector through `runConformance` with the vectors'
+ *    float32 tolerances.
+ */
+import { describe, expect, it } from 'vitest';
+import { registerConformance, runConformance, formatReport } from '../properties/kit.js';
+import { handwrittenAdapter } from '../examples/handwritten-adapter.js';
+import { prepareTfjsImpl } from '../properties/impls/tfjs.js';
+
+await registerConformance(handwrittenAdapter);
+
+describe('conformance kit: the tfjs tier', () => {
+  it('tfjs (cpu backend, float32) passes every vector at the float32 tolerances', async () => {
+    const impl = await prepareTfjsImpl('cpu');
+    const rep = await runConformance(impl, { claims: false });
+    console.log(formatReport(rep));
+    expect(rep.failed).toEqual([]);
+    expect(rep.notApplicable).toEqual([]);
+    expect(rep.passed.length).toBeGreaterThan(200);
+  });
+});
