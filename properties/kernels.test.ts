@@ -108,7 +108,7 @@ describe('conv2d (Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter)', () => {
     const before = tf.memory().numTensors;
     fc.assert(
       fc.property(convCase, (c) => checkConv(c, fwd, dxT, dwT, { filterGrad: true })),
-      { seed: FC_SEED, numRuns: 40 },
+      { seed: FC_SEED, numRuns: 120 },
     );
     for (const t of [fwd, dxT, dwT]) console.log(t.report());
     expect(tf.memory().numTensors).toBe(before);
@@ -198,7 +198,7 @@ describe('matmul (BatchMatMul, _FusedMatMul incl. transposeA/B: dense layers and
     const grd = new BoundTracker(`matmul gradients [${backend}]`);
     fc.assert(
       fc.property(matmulCase, (c) => checkMatmul(c, fwd, grd)),
-      { seed: FC_SEED, numRuns: 60 },
+      { seed: FC_SEED, numRuns: 150 },
     );
     console.log(fwd.report());
     console.log(grd.report());
@@ -261,7 +261,7 @@ describe('group norm (moments, rsqrt, affine) forward and backward', () => {
         gp.check('dbeta', db, ref.dbeta, bounds.dbeta);
         tf.dispose([xt, gt, bt, dyt]);
       }),
-      { seed: FC_SEED, numRuns: 40 },
+      { seed: FC_SEED, numRuns: 100 },
     );
     for (const t of [fwd, gx, gp]) console.log(t.report());
   });
@@ -284,7 +284,7 @@ describe('SiLU (Sigmoid, Mul) forward and backward', () => {
         grd.check('dx', dx, siluGrad(x, dy).data, bounds.dx);
         tf.dispose([xt, dyt]);
       }),
-      { seed: FC_SEED, numRuns: 40 },
+      { seed: FC_SEED, numRuns: 80 },
     );
     console.log(fwd.report());
     console.log(grd.report());
@@ -336,7 +336,7 @@ describe('average pooling (AvgPool, AvgPoolGrad)', () => {
         }
         tf.dispose([xt, dyt]);
       }),
-      { seed: FC_SEED, numRuns: 50 },
+      { seed: FC_SEED, numRuns: 100 },
     );
     console.log(fwd.report());
     console.log(grd.report());
