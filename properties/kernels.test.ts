@@ -485,7 +485,7 @@ describe('concat (skip connections) and its gradient (Slice)', () => {
 
 describe('wasm kernels that tfjs 4.22 gets wrong and our patches fix', () => {
   eachBackend(
-    "KNOWN BUG: unpatched wasm Conv2D returns an unwritten output for 'same' padding with stride > filter",
+    "KNOWN BUG: unpatched wasm Conv2D and FusedConv2D return an unwritten output for 'same' padding with stride > filter",
     (backend) => {
       const rng = new Rng(3);
       const x = f32Normal(rng, [2, 7, 6, 2]);
@@ -500,7 +500,18 @@ describe('wasm kernels that tfjs 4.22 gets wrong and our patches fix', () => {
       // If this fails, tfjs fixed it: drop the Conv2D/FusedConv2D patch, update docs/backends.md.
       expect(d).toBeGreaterThan(0.1);
       new BoundTracker('wasm Conv2D patched').check('y', right, ref.data, dotBound(conv2d(absNd(x), absNd(w), ro), 2 * 2));
-      tf.dispose([xt, wt]);
+      // FusedConv2D (conv + bias + activation in one kernel) has the same bug and the same patch.
+      const bias = f32Normal(rng, [3]);
+      const bt = toTensor(bias);
+      const fused = () => tf.fused.conv2d({ x: xt as tf.Tensor4D, filter: wt as tf.Tensor4D, strides: 2, pad: 'same', bias: bt });
+      const fusedRef = ref.data.map((v, i) => v + bias.data[i % 3]);
+      const [fWrong] = withoutPatches(backend, ['FusedConv2D'], () => readAll([fused()]));
+      const [fRight] = readAll([fused()]);
+      console.log(`wasm FusedConv2D, same shapes: original relative error ${relativeDiscrepancy(fWrong, fusedRef).toExponential(2)}`);
+      expect(relativeDiscrepancy(fWrong, fusedRef)).toBeGreaterThan(0.1);
+      const fusedMag = conv2d(absNd(x), absNd(w), ro).data.map((v, i) => gamma(5) * (v + Math.abs(bias.data[i % 3])));
+      new BoundTracker('wasm FusedConv2D patched').check('y', fRight, fusedRef, fusedMag);
+      tf.dispose([xt, wt, bt]);
     },
     ['wasm'],
   );
