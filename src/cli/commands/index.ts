@@ -19,6 +19,7 @@ import type { Command } from '../command.js';
 import { dataCheckCommand } from './data-check.js';
 import { scheduleCommand } from './schedule.js';
 import { trainCommand } from './train.js';
+import { sampleCommand } from './sample.js';
 import { vectorsCommand } from './vectors.js';
 
-export const COMMANDS: Command[] = [scheduleCommand, dataCheckCommand, trainCommand, vectorsCommand];
+export const COMMANDS: Command[] = [scheduleCommand, dataCheckCommand, trainCommand, sampleCommand, vectorsCommand];

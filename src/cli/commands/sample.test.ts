@@ -1,0 +1,137 @@
+/**
+ * `sample` command: tiny random-weights U-Net checkpoints written with helper-6's saveCheckpoint,
+ * sampled end to end through main() (PNG dimensions, determinism in the seed, guidance path), and
+ * user mistakes reported as one line without a stack (exit 2; a corrupt checkpoint exits 1).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodePng } from '../../io/png.js';
+import { saveCheckpoint } from '../../gpu/checkpoint.js';
+import { initParamValues, shapeSize } from '../../gpu/nn.js';
+import { validateTrainConfig, type TrainerState } from '../../gpu/train.js';
+import { unetParamSpecs, type UNetConfig } from '../../gpu/unet.js';
+import { Rng } from '../../reference/rng.js';
+import { main } from '../main.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sample-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function writeTinyCheckpoint(runDir: string, numClasses: number): void {
+  const unet: UNetConfig = { imageSize: 8, inChannels: 1, outChannels: 1, channels: [8, 8], groups: 4, timeEmbedDim: 8, timeHiddenDim: 16, numClasses };
+  const config = validateTrainConfig({ unet, schedule: { name: 'linear', T: 50 }, classCond: numClasses > 0, batchSize: 4, evalSize: 4 });
+  const specs = unetParamSpecs(config.unet);
+  const params = initParamValues(specs, new Rng(1));
+  const zeros = () => specs.map((s) => new Float32Array(shapeSize(s.shape)));
+  const state: TrainerState = {
+    config,
+    step: 3,
+    params,
+    ema: initParamValues(specs, new Rng(2)),
+    emaUpdates: 3,
+    adam: { step: 3, m: zeros(), v: zeros() },
+    rng: new Rng(0).getState(),
+    data: null,
+    sampler: null,
+    losses: [0.5, 0.4, 0.3],
+    evals: [],
+  };
+  saveCheckpoint(runDir, state);
+}
+
+async function run(argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
+  return { code, out, err };
+}
+
+function expectOneLineError(err: string, re: RegExp) {
+  const lines = err.trim().split('\n').filter((l) => !l.startsWith('[diffusion-oracle] backend'));
+  expect(lines, err).toHaveLength(1);
+  expect(lines[0]).toMatch(re);
+  expect(err).not.toMatch(/^\s+at /m);
+}
+
+const uncond = join(dir, 'uncond');
+const cond = join(dir, 'cond');
+beforeAll(() => {
+  writeTinyCheckpoint(uncond, 0);
+  writeTinyCheckpoint(cond, 3);
+});
+
+describe('sample command', () => {
+  it('ddim, 5 steps, 4 images → a PNG grid of the right size; the backend is printed; same seed, same image', async () => {
+    const png = join(dir, 'a.png');
+    const r = await run(['sample', '--checkpoint', uncond, '--sampler', 'ddim', '--steps', '5', '--n', '4', '--seed', '1', '--png', png]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/backend (wasm|cpu|tensorflow)/);
+    expect(r.out).toMatch(/wrote .*a\.png \(38×38\): 4 images 8×8×1, ddim 5 steps η=0 spacing=leading/);
+    const img = decodePng(readFileSync(png));
+    // 2 columns of 8·2 px (scale 2) with 2 px padding: 2 + 2·(16 + 2) = 38.
+    expect([img.width, img.height]).toEqual([38, 38]);
+    const png2 = join(dir, 'b.png');
+    expect((await run(['sample', '-c', uncond, '--steps', '5', '--n', '4', '--seed', '1', '--png', png2])).code).toBe(0);
+    expect(readFileSync(png2).equals(readFileSync(png))).toBe(true);
+    const png3 = join(dir, 'c.png');
+    expect((await run(['sample', '-c', uncond, '--steps', '5', '--n', '4', '--seed', '2', '--png', png3])).code).toBe(0);
+    expect(readFileSync(png3).equals(readFileSync(png))).toBe(false);
+  });
+
+  it('a checkpoint directory itself, EMA weights, ddpm and a continuous-time sampler; guidance on a conditional model', async () => {
+    const ck = join(uncond, 'ckpt-00000003');
+    for (const extra of [['--sampler', 'ddpm', '--variance', 'beta', '--spacing', 'trailing'], ['--sampler', 'dpm-solver++2m'], ['--sampler', 'predictor-corrector', '--spacing', 'time']]) {
+      const png = join(dir, `${extra[1]}.png`);
+      const r = await run(['sample', '-c', ck, '--steps', '4', '--n', '3', '--ema', '--png', png, '--cols', '3', '--scale', '1', ...extra]);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toMatch(/EMA weights/);
+      const img = decodePng(readFileSync(png));
+      expect([img.width, img.height]).toEqual([2 + 3 * 10, 12]);
+    }
+    const png = join(dir, 'guided.png');
+    const r = await run(['sample', '-c', cond, '--sampler', 'ddim', '--steps', '3', '--n', '4', '--guidance', '3', '--class', '2', '--png', png]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/guidance w=3 classes 2/);
+  });
+
+  it('user mistakes: one line, no stack, exit 2', async () => {
+    const png = join(dir, 'x.png');
+    const cases: [string[], RegExp][] = [
+      [['--checkpoint', join(dir, 'nope'), '--png', png], /--checkpoint .*nope: no such directory/],
+      [['--checkpoint', dir, '--png', png], /neither a checkpoint .* nor a run directory/],
+      [['--checkpoint', uncond, '--sampler', 'ddim3', '--png', png], /sampler/],
+      [['--checkpoint', uncond, '--steps', 'abc', '--png', png], /--steps/],
+      [['--checkpoint', uncond, '--steps', '0', '--png', png], /--steps/],
+      [['--checkpoint', uncond, '--sampler', 'ddpm', '--eta', '0.5', '--png', png], /--eta applies to --sampler ddim only/],
+      [['--checkpoint', uncond, '--sampler', 'ode-heun', '--spacing', 'leading', '--png', png], /--spacing leading does not apply/],
+      [['--checkpoint', uncond, '--steps', '51', '--png', png], /exceeds the model's T = 50/],
+      [['--checkpoint', uncond, '--class', '1', '--png', png], /needs a class-conditional model/],
+      [['--checkpoint', cond, '--class', '3', '--png', png], /--class 3 is out of range/],
+      [['--checkpoint', uncond], /--png/],
+    ];
+    for (const [argv, re] of cases) {
+      const r = await run(['sample', ...argv]);
+      expect(r.code, `${argv.join(' ')}: ${r.err}`).toBe(2);
+      expectOneLineError(r.err, re);
+    }
+  });
+
+  it('a corrupt checkpoint is a data-file error naming the file (exit 1), not a crash', async () => {
+    const bad = join(dir, 'bad');
+    writeTinyCheckpoint(bad, 0);
+    const w = join(bad, 'ckpt-00000003', 'weights.bin');
+    writeFileSync(w, readFileSync(w).subarray(0, 100));
+    const r = await run(['sample', '-c', bad, '--png', join(dir, 'y.png')]);
+    expect(r.code).toBe(1);
+    expectOneLineError(r.err, /data file: .*weights\.bin.*size mismatch/);
+  });
+
+  it('--help describes the command', async () => {
+    const r = await run(['sample', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Usage: diffusion-oracle sample/);
+    expect(r.out).toMatch(/--sampler/);
+    expect(r.out).toMatch(/classifier-free guidance/);
+  });
+});

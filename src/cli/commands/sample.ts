@@ -1,0 +1,190 @@
+/**
+ * `sample`: draw images from a trained U-Net checkpoint (src/gpu/checkpoint.ts) with any sampler of
+ * the tensor registry (src/gpu/samplers.ts) that applies to a discrete VP schedule, and write them
+ * as a PNG grid (src/io/png.ts).
+ *
+ * The U-Net is a model of its training objective (ε̂, x̂_0 or v̂: `config.objective`) on the discrete
+ * VP process of its schedule (reference discreteVpProcess, continuous time t ∈ [0, T] with the
+ * 1-based t at integers), fed the same 1-based t as in training. DDPM/DDIM run on the integer grid
+ * ddimTimesteps(T, steps, spacing) + 0; the continuous-time samplers (PF-ODE, reverse SDEs,
+ * predictor-corrector, DPM-Solver) run from t = T to t = 1 with `steps` steps and finish with
+ * x̂_0(x_1, 1) (the "noise removal" step of Song et al. 2021). Classifier-free guidance combines the
+ * conditional and the null-class outputs: ε̃ = (1 + w) ε̂(x, y) - w ε̂(x, ∅) (E9).
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UsageError } from '../args.js';
+import type { Command } from '../command.js';
+
+/** Samplers that apply to the discrete VP process of a trained U-Net. */
+export const CLI_SAMPLERS = ['ddim', 'ddpm', 'ode-euler', 'ode-heun', 'ode-rk4', 'dpm-solver-1', 'dpm-solver-2', 'dpm-solver-3', 'dpm-solver++2m', 'euler-maruyama', 'vp-reverse-sde', 'predictor-corrector'] as const;
+const INTEGER_SPACINGS = ['leading', 'trailing', 'linspace'];
+const TIME_SPACINGS = ['time', 'logsnr'];
+
+class Interrupted extends Error {}
+
+/** The checkpoint directory named by --checkpoint: a checkpoint itself, or a run directory (its `latest`). */
+async function resolveCheckpoint(dir: string): Promise<string> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--checkpoint ${dir}: no such directory`);
+  if (existsSync(join(dir, 'manifest.json'))) return dir;
+  const { latestCheckpoint } = await import('../../gpu/checkpoint.js');
+  const ck = latestCheckpoint(dir);
+  if (ck === null) throw new UsageError(`--checkpoint ${dir}: neither a checkpoint (no manifest.json) nor a run directory (no 'latest' file)`);
+  return ck;
+}
+
+export const sampleCommand: Command = {
+  name: 'sample',
+  summary: 'Draw images from a U-Net checkpoint with a named sampler into a PNG grid',
+  description: `Loads a checkpoint written by 'train' (a run directory, whose latest checkpoint is used, or one
+    checkpoint directory), rebuilds the U-Net and samples on the discrete VP process of its noise schedule with
+    the tensor tier's samplers (src/gpu/samplers.ts; the same samplers as the float64 reference).
+
+    ddim and ddpm step along ddimTimesteps(T, steps, spacing) followed by 0 (spacing leading, trailing or
+    linspace; ddpm on a strided grid is the respaced chain of Nichol & Dhariwal). The other samplers integrate
+    from t = T to t = 1 on a grid uniform in time or in log-SNR (spacing time or logsnr) and end with x̂_0.
+
+    A class-conditional model samples class --class (or classes i mod K when omitted); --guidance w applies
+    classifier-free guidance. The initial noise and every random draw come from --seed.`,
+  options: [
+    { name: 'checkpoint', short: 'c', type: 'string', required: true, valueName: 'DIR', description: 'Run directory (uses its latest checkpoint) or checkpoint directory' },
+    { name: 'sampler', short: 's', type: 'string', choices: CLI_SAMPLERS, default: 'ddim', description: 'Sampler' },
+    { name: 'steps', type: 'int', min: 1, max: 100_000, default: 50, description: 'Number of sampler steps' },
+    { name: 'n', type: 'int', min: 1, max: 4096, default: 64, description: 'Number of images' },
+    { name: 'eta', type: 'number', min: 0, description: 'ddim: η (0 = deterministic, 1 = DDPM-like); default 0' },
+    { name: 'variance', type: 'string', choices: ['posterior', 'beta'], description: "ddpm: reverse variance β̃ ('posterior', default) or β ('beta')" },
+    { name: 'spacing', type: 'string', choices: [...INTEGER_SPACINGS, ...TIME_SPACINGS], description: 'Grid spacing: leading|trailing|linspace (ddim, ddpm; default leading) or time|logsnr (others; default logsnr for dpm-solver, else time)' },
+    { name: 'guidance', short: 'w', type: 'number', min: -1, description: 'Classifier-free guidance weight w (class-conditional models)' },
+    { name: 'class', type: 'int', min: 0, description: 'Class label to sample (class-conditional models)' },
+    { name: 'seed', type: 'int', default: 0, description: 'Seed of the noise' },
+    { name: 'png', type: 'string', required: true, valueName: 'FILE', description: 'Output PNG grid' },
+    { name: 'ema', type: 'boolean', description: 'Use the EMA weights (default: the raw weights)' },
+    { name: 'cols', type: 'int', min: 1, description: 'Images per row (default ⌈√n⌉)' },
+    { name: 'scale', type: 'int', min: 1, max: 16, default: 2, description: 'Pixel magnification of the grid' },
+  ],
+  examples: [
+    'sample --checkpoint runs/mnist --sampler ddim --steps 50 --n 64 --seed 1 --png grid.png --ema',
+    'sample -c runs/mnist --sampler ddpm --steps 1000 --variance beta --png ddpm.png',
+    'sample -c runs/mnist-cond --sampler dpm-solver++2m --steps 20 --guidance 3 --class 7 --png sevens.png',
+  ],
+  async run(args, ctx) {
+    const sampler = args.require<string>('sampler') as (typeof CLI_SAMPLERS)[number];
+    const steps = args.require<number>('steps');
+    const n = args.require<number>('n');
+    const seed = args.require<number>('seed');
+    const png = resolve(ctx.cwd, args.require<string>('png'));
+    const ancestral = sampler === 'ddim' || sampler === 'ddpm';
+    if (args.given.has('eta') && sampler !== 'ddim') throw new UsageError(`--eta applies to --sampler ddim only (got --sampler ${sampler})`);
+    if (args.given.has('variance') && sampler !== 'ddpm') throw new UsageError(`--variance applies to --sampler ddpm only (got --sampler ${sampler})`);
+    const spacing = args.string('spacing') ?? (ancestral ? 'leading' : sampler.startsWith('dpm-solver') ? 'logsnr' : 'time');
+    if (ancestral !== INTEGER_SPACINGS.includes(spacing)) {
+      throw new UsageError(`--spacing ${spacing} does not apply to --sampler ${sampler} (use ${(ancestral ? INTEGER_SPACINGS : TIME_SPACINGS).join(', ')})`);
+    }
+    const ckDir = await resolveCheckpoint(resolve(ctx.cwd, args.require<string>('checkpoint')));
+
+    const tf = await import('@tensorflow/tfjs');
+    const { selectBackend } = await import('../../gpu/backend.js');
+    const { loadCheckpointDir } = await import('../../gpu/checkpoint.js');
+    const { DataFileError } = await import('../../data/idx.js');
+    const { unetApply, unetParamSpecs, validateUNetConfig } = await import('../../gpu/unet.js');
+    const { makeTensorModel, modelX0 } = await import('../../gpu/model.js');
+    const { classifierFreeGuidance } = await import('../../gpu/guidance.js');
+    const { getTensorSampler } = await import('../../gpu/samplers.js');
+    const { ancestralTimeGrid } = await import('../../reference/ancestral.js');
+    const { discreteVpProcess, makeTimeGrid } = await import('../../reference/model.js');
+    const { betaSchedule } = await import('../../reference/schedules.js');
+    const { Rng } = await import('../../reference/rng.js');
+    const { writeImageGrid } = await import('../../io/png.js');
+
+    const backend = await selectBackend({ env: { ...ctx.env }, log: (line) => ctx.stderr.write(`${line}\n`) });
+    let state;
+    try {
+      state = loadCheckpointDir(ckDir).state;
+    } catch (e) {
+      if (e instanceof Error && e.name === 'CheckpointError') throw new DataFileError((e as Error & { file: string }).file, e.message.replace(/^checkpoint file \S+: /, ''));
+      throw e;
+    }
+    const config = state.config;
+    const u = validateUNetConfig(config.unet);
+    const K = u.numClasses;
+    if (u.inChannels !== 1 && u.inChannels !== 3) throw new UsageError(`the checkpoint's images have ${u.inChannels} channels; a PNG grid needs 1 or 3`);
+    const guidance = args.number('guidance');
+    const cls = args.number('class');
+    if (K === 0 && (guidance !== undefined || cls !== undefined)) throw new UsageError(`--${guidance !== undefined ? 'guidance' : 'class'} needs a class-conditional model; ${ckDir} is unconditional`);
+    if (cls !== undefined && cls >= K) throw new UsageError(`--class ${cls} is out of range: the model has classes 0..${K - 1}`);
+    const T = config.schedule.T;
+    if (ancestral && steps > T) throw new UsageError(`--steps ${steps} exceeds the model's T = ${T} for --sampler ${sampler}`);
+
+    const weights = args.boolean('ema') ? state.ema : state.params;
+    const params: Record<string, import('@tensorflow/tfjs').Tensor> = {};
+    for (const s of unetParamSpecs(u)) params[s.name] = tf.tensor(weights.get(s.name)!, s.shape, 'float32');
+    const process = discreteVpProcess(betaSchedule(config.schedule.name, T));
+    const [H, W, C] = [u.imageSize, u.imageSize, u.inChannels];
+    const D = H * W * C;
+    const unetModel = (labels: number[] | null) =>
+      makeTensorModel(process, config.objective, (x, t) =>
+        tf.tidy(() => unetApply(u, params, x.reshape([x.shape[0], H, W, C]) as import('@tensorflow/tfjs').Tensor4D, new Array(x.shape[0]).fill(t), labels).reshape([x.shape[0], D]) as import('@tensorflow/tfjs').Tensor2D),
+      );
+    let labels: number[] | null = null;
+    let model = unetModel(null);
+    if (K > 0) {
+      labels = Array.from({ length: n }, (_, i) => cls ?? i % K);
+      model = unetModel(labels);
+      if (guidance !== undefined) model = classifierFreeGuidance(model, unetModel(new Array(n).fill(K)), guidance);
+    }
+
+    const grid = ancestral ? ancestralTimeGrid(T, steps, spacing as 'leading') : Array.from(makeTimeGrid(process, steps, { spacing: spacing as 'time' }));
+    const total = grid.length - 1 + (ancestral ? 0 : 1);
+    const rng = new Rng(seed);
+    const x0 = tf.tensor2d(Float32Array.from(rng.normals(n * D)), [n, D]);
+    const bar = ctx.progress({ total, label: `sample ${sampler}` });
+    const started = performance.now();
+    let out: import('@tensorflow/tfjs').Tensor2D | null = null;
+    try {
+      out = getTensorSampler(sampler)(model, x0, grid, {
+        rng,
+        eta: args.number('eta') ?? 0,
+        variance: (args.string('variance') ?? 'posterior') as 'posterior',
+        denoiseLastStep: true,
+        callback: (info) => {
+          if (ctx.signal.aborted) throw new Interrupted();
+          bar.update(info.i + 1, { t: Math.round(info.tNext * 100) / 100 });
+        },
+      });
+      if (!ancestral) {
+        const xt = out;
+        out = tf.tidy(() => modelX0(model, xt, grid[grid.length - 1]));
+        xt.dispose();
+        bar.update(total);
+      }
+      bar.done();
+      const pixels = out.dataSync() as Float32Array;
+      const secs = (performance.now() - started) / 1000;
+      const grid2 = writeImageGrid(png, pixels, { n, height: H, width: W, channels: C as 1 | 3, cols: args.number('cols'), scale: args.require<number>('scale') });
+      let mean = 0;
+      let outside = 0;
+      for (const v of pixels) {
+        mean += v;
+        if (v < -1 || v > 1) outside++;
+      }
+      mean /= pixels.length;
+      ctx.stdout.write(
+        `wrote ${png} (${grid2.width}×${grid2.height}): ${n} images ${H}×${W}×${C}, ${sampler} ${grid.length - 1} steps` +
+          `${sampler === 'ddim' ? ` η=${args.number('eta') ?? 0}` : ''}${ancestral ? ` spacing=${spacing}` : ` spacing=${spacing} + final x̂_0`}` +
+          `${guidance !== undefined ? ` guidance w=${guidance}` : ''}${labels ? ` classes ${cls ?? `i mod ${K}`}` : ''}, ${args.boolean('ema') ? 'EMA' : 'raw'} weights of ${ckDir} (step ${state.step}), ` +
+          `seed ${seed}, backend ${backend.name}, ${secs.toFixed(2)} s; pixel mean ${mean.toFixed(4)}, ${((100 * outside) / pixels.length).toFixed(2)}% outside [-1, 1] (clamped)\n`,
+      );
+      return 0;
+    } catch (e) {
+      if (e instanceof Interrupted) {
+        ctx.note('sample: interrupted; no image written');
+        return 130;
+      }
+      throw e;
+    } finally {
+      out?.dispose();
+      x0.dispose();
+      for (const p of Object.values(params)) p.dispose();
+    }
+  },
+};
