@@ -312,7 +312,7 @@ export function atTime(process: Process, t: number): { alpha: number; sigma: num
 /** (α, σ) = (√ᾱ_t, √(1-ᾱ_t)) of a discrete schedule, t ∈ {0..T} (1-based; t = 0 is the data). */
 export function atStep(schedule: Schedule, t: number): { alpha: number; sigma: number } {
   checkTimestep('t', t, 0, schedule.T);
-  return { alpha: Math.exp(0.5 * schedule.logAlphaBar(t)), sigma: Math.sqrt(schedule.oneMinusAlphaBar(t)) };
+  return { alpha: Math.exp(0.5 * schedule.logAlphaBar(t)), sigma: Math.abs(Math.sqrt(schedule.oneMinusAlphaBar(t))) }; // abs: √(-0) = -0 at t = 0
 }
 
 /** log p(x) of the mixture itself (004 eq. 1), with log-sum-exp over components. */
