@@ -104,7 +104,8 @@ async function loadWasm(): Promise<BackendProbe> {
 
 function firstLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  return msg.split('\n')[0];
+  // "Cannot find package 'x' imported from /abs/path" → "Cannot find package 'x'" (not installed).
+  return msg.split('\n')[0].replace(/ imported from \S+$/, '');
 }
 
 /** Loads (imports and initializes) one backend without making it the active one for good. */
