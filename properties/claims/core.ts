@@ -502,7 +502,8 @@ const posteriorMoments: Claim = {
         if (t === 1) {
           // ᾱ_0 = 1: the posterior is the point mass at x_0 (β̃_1 = 0), log variance clipped (C3).
           // log β̃_2 = log((1-ᾱ_1)/(1-ᾱ_2)·β_2) carries the relative errors of both 1-ᾱ_1 and 1-ᾱ_2.
-          closeVec(tr, 't=1: posterior mean is x_0', post.mean, x0, vec(d, (i) => 4 * u * Math.abs(x0[i])));
+          // Its coefficient β_1/(1-ᾱ_1) = 1 carries the relative error of 1-ᾱ_1 (Kom(1)).
+          closeVec(tr, 't=1: posterior mean is x_0', post.mean, x0, vec(d, (i) => 4 * s.Kom(1) * u * Math.abs(x0[i])));
           tr.close('t=1: β̃_1 = 0', post.variance, 0, 0, 4 * u);
           if (!Number.isFinite(post.logVariance)) tr.fail(`t=1: logVariance = ${post.logVariance} (C3 clips it to log β̃_2)`);
           tr.close(`T=${T} t=1: logVariance clipped to log β̃_2 (C3)`, post.logVariance, s.postLogVarClipped(1), 0, 16 * (s.Kom(1) + s.Kom(Math.min(2, T))) * u);
