@@ -387,7 +387,7 @@ export interface SamplerOptions {
   snr?: number;
   /** InDI: use the stochastic variant (004 eq. 66). */
   stochastic?: boolean;
-  /** Euler-Maruyama / SDE samplers: add no noise on the last step (default true: return the mean). */
+  /** Euler-Maruyama / reverse-SDE samplers: add no noise on the last step (default false: every step is noisy, so the output follows p_{t_N}). */
   denoiseLastStep?: boolean;
   /** DDIM (ancestral.ts): η ≥ 0 of σ_t(η) (default 0, deterministic). */
   eta?: number;
