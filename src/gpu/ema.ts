@@ -33,7 +33,7 @@ export class Ema {
     this.shadow = {};
     for (const n of names) {
       if (!source[n]) throw new DiffusionInputError('names', n, 'no such variable');
-      this.shadow[n] = tf.variable(source[n].clone(), false);
+      this.shadow[n] = tf.tidy(() => tf.variable(source[n].clone(), false));
     }
   }
 

@@ -68,8 +68,9 @@ export class Adam {
     if (!Number.isInteger(this.warmupSteps) || this.warmupSteps < 0) throw new DiffusionInputError('warmupSteps', this.warmupSteps, 'must be an integer ≥ 0');
     if (!(this.clipNorm > 0)) throw new DiffusionInputError('clipNorm', this.clipNorm, 'must be positive (Infinity disables clipping)');
     this.vars = vars;
-    this.m = vars.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = vars.map((x) => tf.variable(tf.zerosLike(x), false));
+    // tidy disposes the initial tensors (a variable keeps its own reference to the data)
+    this.m = vars.map((x) => tf.tidy(() => tf.variable(tf.zerosLike(x), false)));
+    this.v = vars.map((x) => tf.tidy(() => tf.variable(tf.zerosLike(x), false)));
   }
 
   /** Learning rate of update number k (1-based). */

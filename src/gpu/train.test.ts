@@ -197,6 +197,7 @@ describe('loss weightings (F4) across objectives', () => {
 describe('training a tiny U-Net', () => {
   it('the loss falls: mean of the last 50 of 200 steps < 0.8 × mean of the first 50 (seed 0)', () => {
     const c = tinyConfig();
+    const tensorsAtStart = tf.memory().numTensors;
     const tr = new Trainer(c, tinyData(c));
     const tensorsBefore = tf.memory().numTensors;
     for (let i = 0; i < 200; i++) tr.trainStep();
@@ -208,6 +209,7 @@ describe('training a tiny U-Net', () => {
     const ev = tr.evaluate();
     expect(ev.loss).toBeLessThan(first);
     tr.dispose();
+    expect(tf.memory().numTensors).toBe(tensorsAtStart); // dispose frees weights, moments and EMA
   });
 
   it('is reproducible: same seed → identical loss arrays; another seed → different (all objectives, importance sampling, class-conditional)', () => {

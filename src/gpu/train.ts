@@ -183,6 +183,87 @@ export interface TrainerState {
   evals: EvalRecord[];
 }
 
+/** A prepared batch (or a part of one) on the host: everything the loss needs. */
+export interface Shard {
+  /** 1-based timesteps. */
+  t: Int32Array;
+  /** Labels fed to the model (null class = numClasses) or null (unconditional). */
+  y: Int32Array | null;
+  /** x_t, NHWC flattened. */
+  xt: Float32Array;
+  /** The objective's target (ε, x_0 or v). */
+  target: Float32Array;
+  /** Per-example weights: importance weight × w(t). */
+  w: Float32Array;
+}
+
+/** Split a batch into `count` contiguous shards (sizes differ by at most one; earlier ones larger). */
+export function splitShards(prep: Shard, count: number): Shard[] {
+  const n = prep.t.length;
+  if (!Number.isInteger(count) || count < 1 || count > n) throw new DiffusionInputError('count', count, `must be an integer in 1..${n} (the batch size)`);
+  const D = prep.xt.length / n;
+  const out: Shard[] = [];
+  let start = 0;
+  for (let k = 0; k < count; k++) {
+    const m = Math.floor(n / count) + (k < n % count ? 1 : 0);
+    const end = start + m;
+    out.push({
+      t: prep.t.slice(start, end),
+      y: prep.y ? prep.y.slice(start, end) : null,
+      xt: prep.xt.slice(start * D, end * D),
+      target: prep.target.slice(start * D, end * D),
+      w: prep.w.slice(start, end),
+    });
+    start = end;
+  }
+  return out;
+}
+
+/**
+ * The loss of a shard as tensors: per-example pixel-mean squared errors and
+ * L_shard = (1/batchTotal)·Σ_{i∈shard} w_i·mse_i (summing L_shard over the shards of a batch gives
+ * the batch loss).
+ */
+export function shardLossTensors(config: UNetConfig, params: ParamSet, prep: Shard, batchTotal: number) {
+  const n = prep.t.length;
+  const S = config.imageSize;
+  const C = config.inChannels;
+  const xt = tf.tensor4d(prep.xt, [n, S, S, C]);
+  const target = tf.tensor4d(prep.target, [n, S, S, C]);
+  const pred = unetApply(config, params, xt, prep.t, prep.y);
+  const perExample = tf.mean(tf.squaredDifference(pred, target), [1, 2, 3]);
+  const loss = tf.div(tf.sum(tf.mul(perExample, tf.tensor1d(prep.w))), batchTotal) as tf.Scalar;
+  return { perExample, loss };
+}
+
+export interface ShardResult {
+  /** L_shard (see shardLossTensors). */
+  loss: number;
+  perExample: Float32Array;
+}
+
+/** L_shard, its per-example MSEs, and ∇L_shard for every variable (in `varList` order; caller disposes). */
+export function shardGradients(config: UNetConfig, vars: Record<string, tf.Variable>, varList: tf.Variable[], prep: Shard, batchTotal: number): ShardResult & { grads: tf.Tensor[] } {
+  let perExample: tf.Tensor | null = null;
+  const { value, grads } = tf.variableGrads(() => {
+    const r = shardLossTensors(config, vars, prep, batchTotal);
+    perExample = tf.keep(r.perExample);
+    return r.loss;
+  }, varList);
+  const loss = (value.dataSync() as Float32Array)[0];
+  const pe = ((perExample as unknown as tf.Tensor).dataSync() as Float32Array).slice();
+  value.dispose();
+  (perExample as unknown as tf.Tensor).dispose();
+  return { loss, perExample: pe, grads: varList.map((v) => grads[v.name]) };
+}
+
+/** Something that computes shard gradients elsewhere (worker threads: src/gpu/parallel.ts). */
+export interface GradientWorkerPool {
+  readonly count: number;
+  /** Gradients of `shards[k]` on weights `values` (variable order), as float32 arrays. */
+  compute(shards: Shard[], values: Float32Array[], batchTotal: number): Promise<(ShardResult & { grads: Float32Array[] })[]>;
+}
+
 export class Trainer {
   readonly config: TrainConfig;
   readonly data: TrainData;
@@ -242,7 +323,7 @@ export class Trainer {
    * weights. Draws t (sampler), label dropout (one uniform per example, always drawn), then ε
    * (row by row), in this order, from `rng`.
    */
-  prepareBatch(x0: Float32Array, labels: Int32Array, rng: Rng, sampler: TimestepSampler, labelDropout: number) {
+  prepareBatch(x0: Float32Array, labels: Int32Array, rng: Rng, sampler: TimestepSampler, labelDropout: number): Shard {
     const n = labels.length;
     const D = this.dim;
     const { t, weights: imp } = sampler.sample(n, rng);
@@ -263,43 +344,71 @@ export class Trainer {
     }
     const w = new Float32Array(n);
     for (let i = 0; i < n; i++) w[i] = imp[i] * this.weights[t[i] - 1];
-    return { t, y, xt, target, w, imp };
+    return { t, y, xt, target, w };
   }
 
-  private lossTensors(params: ParamSet, prep: ReturnType<Trainer['prepareBatch']>) {
-    const n = prep.t.length;
-    const S = this.config.unet.imageSize;
-    const C = this.config.unet.inChannels;
-    const xt = tf.tensor4d(prep.xt, [n, S, S, C]);
-    const target = tf.tensor4d(prep.target, [n, S, S, C]);
-    const pred = this.model.apply(xt, prep.t, prep.y, params);
-    const perExample = tf.mean(tf.squaredDifference(pred, target), [1, 2, 3]);
-    const loss = tf.div(tf.sum(tf.mul(perExample, tf.tensor1d(prep.w))), n) as tf.Scalar;
-    return { perExample, loss };
+  private lossTensors(params: ParamSet, prep: Shard) {
+    return shardLossTensors(this.config.unet, params, prep, prep.t.length);
   }
 
-  /** One optimization step. */
+  /** One optimization step (single thread). */
   trainStep(): StepResult {
-    const batch = this.data.nextBatch(this.config.batchSize);
-    const prep = this.prepareBatch(batch.x, batch.labels, this.rng, this.sampler, this.config.labelDropout);
-    let perExample: tf.Tensor | null = null;
+    const prep = this.nextPrepared();
+    const r = shardGradients(this.config.unet, this.model.vars, this.model.varList(), prep, prep.t.length);
+    return this.finishStep(prep, r.loss, r.perExample, r.grads);
+  }
+
+  /**
+   * One optimization step, data-parallel when `workers` is given: the batch (prepared exactly as
+   * in `trainStep`, same random numbers) is split into 1 + workers.count contiguous shards; this
+   * thread computes the first, each worker one more, on a copy of the current weights; the
+   * gradients ∇(1/B)Σ_{i∈shard} w_i·mse_i are summed in shard order. The result equals trainStep's
+   * up to float32 rounding of the sums, and is reproducible for a fixed worker count.
+   */
+  async trainStepAsync(workers?: GradientWorkerPool | null): Promise<StepResult> {
+    if (!workers || workers.count === 0) return this.trainStep();
+    const prep = this.nextPrepared();
+    const B = prep.t.length;
+    const shards = splitShards(prep, 1 + workers.count);
     const vars = this.model.varList();
-    const { value, grads } = tf.variableGrads(() => {
-      const r = this.lossTensors(this.model.vars, prep);
-      perExample = tf.keep(r.perExample);
-      return r.loss;
-    }, vars);
-    const loss = (value.dataSync() as Float32Array)[0];
-    const pe = (perExample as unknown as tf.Tensor).dataSync() as Float32Array;
-    const gradList = vars.map((v) => grads[v.name]);
+    const values = vars.map((v) => v.dataSync() as Float32Array);
+    const pending = workers.compute(shards.slice(1), values, B);
+    const mine = shardGradients(this.config.unet, this.model.vars, vars, shards[0], B);
+    let others: (ShardResult & { grads: Float32Array[] })[];
+    try {
+      others = await pending;
+    } catch (err) {
+      for (const g of mine.grads) g.dispose();
+      throw err;
+    }
+    const grads = mine.grads.map((g, i) =>
+      tf.tidy(() => others.reduce<tf.Tensor>((acc, o) => tf.add(acc, tf.tensor(o.grads[i], g.shape, 'float32')), g)),
+    );
+    for (const g of mine.grads) g.dispose();
+    let loss = mine.loss;
+    for (const o of others) loss += o.loss;
+    const pe = new Float32Array(B);
+    let off = 0;
+    for (const r of [mine, ...others]) {
+      pe.set(r.perExample, off);
+      off += r.perExample.length;
+    }
+    return this.finishStep(prep, Math.fround(loss), pe, grads);
+  }
+
+  private nextPrepared(): Shard {
+    const batch = this.data.nextBatch(this.config.batchSize);
+    return this.prepareBatch(batch.x, batch.labels, this.rng, this.sampler, this.config.labelDropout);
+  }
+
+  /** Adam update (disposes `grads`), EMA, sampler history, bookkeeping. */
+  private finishStep(prep: Shard, loss: number, pe: Float32Array, grads: tf.Tensor[]): StepResult {
     let info;
     try {
       if (!Number.isFinite(loss)) throw new DiffusionInputError('loss', loss, `non-finite loss at step ${this.step + 1}: training diverged`);
-      info = this.adam.apply(gradList);
+      info = this.adam.apply(grads);
     } finally {
-      value.dispose();
-      (perExample as unknown as tf.Tensor).dispose();
-      for (const g of gradList) g.dispose();
+      for (const g of grads) g.dispose();
     }
     this.ema.update();
     // The importance sampler learns from the weighted (not importance-reweighted) per-example losses.
@@ -459,6 +568,8 @@ export interface RunOptions {
   sampleEvery: number;
   sampleCount: number;
   sampleSteps: number;
+  /** Data-parallel gradient workers (src/gpu/parallel.ts); none: single thread. */
+  workers?: GradientWorkerPool | null;
   /** Called after every step (progress bar). */
   onStep?: (r: StepResult, msPerStep: number) => void;
   onNote?: (line: string) => void;
@@ -490,7 +601,7 @@ export async function runTraining(trainer: Trainer, opts: RunOptions): Promise<R
   const startStep = trainer.step;
   while (trainer.step < opts.steps) {
     const t0 = performance.now();
-    const r = trainer.trainStep();
+    const r = await trainer.trainStepAsync(opts.workers);
     stepMs += performance.now() - t0;
     stepsHere += 1;
     opts.onStep?.(r, stepMs / stepsHere);
@@ -502,7 +613,7 @@ export async function runTraining(trainer: Trainer, opts: RunOptions): Promise<R
     if (every(opts.checkpointEvery) || last || stop) {
       lastCheckpoint = saveCheckpoint(opts.outDir, trainer.getState());
       writeLossChart(join(opts.outDir, 'loss.png'), trainer.losses, trainer.evals, `${trainer.data.name}: ${trainer.config.objective}/${trainer.config.weighting}, batch ${trainer.config.batchSize}`);
-      writeJsonAtomic(join(opts.outDir, 'timing.json'), { step: trainer.step, stepsThisProcess: stepsHere, msPerStep: stepMs / stepsHere, startStep });
+      writeJsonAtomic(join(opts.outDir, 'timing.json'), { step: trainer.step, stepsThisProcess: stepsHere, msPerStep: stepMs / stepsHere, startStep, threads: 1 + (opts.workers?.count ?? 0) });
     }
     if (opts.sampleEvery >= 0 && (every(opts.sampleEvery) || last)) {
       const t1 = performance.now();

@@ -206,7 +206,8 @@ export class UNet {
       const v = values.get(s.name);
       if (!v) throw new DiffusionInputError('values', s.name, 'missing parameter');
       if (v.length !== shapeSize(s.shape)) throw new DiffusionInputError(`values.${s.name}`, `length ${v.length}`, `shape mismatch: expected ${JSON.stringify(s.shape)}`);
-      this.vars[s.name] = tf.variable(tf.tensor(v, s.shape, 'float32'), true) // unnamed: tfjs variable names are global;
+      // unnamed (tfjs variable names are global); tidy disposes the initial tensor
+      this.vars[s.name] = tf.tidy(() => tf.variable(tf.tensor(v, s.shape, 'float32'), true));
     }
   }
   get numParams(): number {

@@ -9,6 +9,7 @@ import { UsageError, type ParsedArgs } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { BACKEND_NAMES, type BackendName, selectBackend } from '../../gpu/backend.js';
 import { latestCheckpoint, loadLatestCheckpoint } from '../../gpu/checkpoint.js';
+import { GradientWorkers } from '../../gpu/parallel.js';
 import { OBJECTIVES, Trainer, type TrainConfig, WEIGHTINGS, runTraining, validateTrainConfig } from '../../gpu/train.js';
 import { type TrainData, mixtureData, mnistData } from '../../gpu/train_data.js';
 import { countParams, unetParamSpecs } from '../../gpu/unet.js';
@@ -115,6 +116,7 @@ export const trainCommand: Command = {
     { name: 'image-size', type: 'int', min: 2, default: 28, description: 'Mixture images: height = width' },
     { name: 'mixture-k', type: 'int', min: 1, max: 255, default: 10, description: 'Mixture images: number of components (classes)' },
     { name: 'backend', type: 'string', choices: BACKEND_NAMES, description: 'Force a tfjs backend (default: automatic, see docs/backends.md)' },
+    { name: 'workers', type: 'int', min: 1, max: 64, default: 1, valueName: 'N', description: 'Threads computing gradients (data parallel; N-1 worker threads + this one). Reproducible for a fixed N' },
   ],
   examples: [
     'train --data mnist --steps 1800 --out runs/mnist',
@@ -152,20 +154,30 @@ export const trainCommand: Command = {
         `${config.objective}/${config.weighting}, ${config.sampler} t, batch ${config.batchSize}, lr ${config.lr}, seed ${config.seed}, backend ${backend.name}`,
     );
     const steps = args.require<number>('steps');
+    const threads = args.require<number>('workers');
+    if (threads > config.batchSize) throw new UsageError(`--workers ${threads} exceeds the batch size ${config.batchSize}`);
+    const workers = threads > 1 ? await GradientWorkers.start({ count: threads - 1, backend: backend.name, unet: config.unet }) : null;
+    if (workers) ctx.note(`data parallel: ${threads} threads (${threads - 1} worker thread${threads > 2 ? 's' : ''} + main), batch split ${config.batchSize} = ${splitSizes(config.batchSize, threads).join(' + ')}`);
     const bar = ctx.progress({ total: steps, label: 'train', startStep: trainer.step });
-    const summary = await runTraining(trainer, {
-      steps,
-      outDir: out,
-      checkpointEvery: args.require<number>('checkpoint-every'),
-      evalEvery: args.require<number>('eval-every'),
-      sampleEvery: args.require<number>('sample-every'),
-      sampleCount: args.require<number>('samples'),
-      sampleSteps: args.require<number>('sample-steps'),
-      signal: ctx.signal,
-      onStep: (r, ms) => bar.update(r.step, { loss: r.loss, 'ms/step': Math.round(ms) }),
-      onNote: (l) => bar.log(l),
-    });
-    bar.done();
+    let summary;
+    try {
+      summary = await runTraining(trainer, {
+        steps,
+        outDir: out,
+        checkpointEvery: args.require<number>('checkpoint-every'),
+        evalEvery: args.require<number>('eval-every'),
+        sampleEvery: args.require<number>('sample-every'),
+        sampleCount: args.require<number>('samples'),
+        sampleSteps: args.require<number>('sample-steps'),
+        signal: ctx.signal,
+        workers,
+        onStep: (r, ms) => bar.update(r.step, { loss: r.loss, 'ms/step': Math.round(ms) }),
+        onNote: (l) => bar.log(l),
+      });
+    } finally {
+      bar.done();
+      await workers?.terminate();
+    }
     const ev = trainer.evals[trainer.evals.length - 1];
     ctx.stdout.write(
       JSON.stringify({
@@ -175,6 +187,7 @@ export const trainCommand: Command = {
         checkpoint: summary.lastCheckpoint,
         msPerStep: Math.round(summary.msPerStep),
         backend: backend.name,
+        threads,
         params: nParams,
         heldOutLoss: ev?.loss,
         heldOutLossEma: ev?.emaLoss,
@@ -184,6 +197,10 @@ export const trainCommand: Command = {
     return summary.interrupted ? 130 : 0;
   },
 };
+
+function splitSizes(n: number, k: number): number[] {
+  return Array.from({ length: k }, (_, i) => Math.floor(n / k) + (i < n % k ? 1 : 0));
+}
 
 /** The part of a config that one command-line option sets (for the --resume consistency check). */
 function projection(c: TrainConfig, option: string): unknown {
