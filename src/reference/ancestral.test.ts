@@ -26,17 +26,8 @@ import {
   type Rng,
   type Rows,
 } from './index.js';
+import { expectInputError } from '../testing/expect-input-error.js';
 
-function expectInputError(fn: () => unknown, arg: string): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, `expected a DiffusionInputError naming ${arg}`).toBeInstanceOf(DiffusionInputError);
-  expect((err as Error).message.startsWith(arg), (err as Error).message).toBe(true);
-}
 
 const maxDiff = (a: Rows, b: Rows) => Math.max(...a.map((r, i) => Math.max(...r.map((v, j) => Math.abs(v - b[i][j])))));
 

@@ -24,19 +24,8 @@ import {
   timestepFrequencies,
   vFromEpsAndX0,
 } from './index.js';
+import { expectInputError } from '../testing/expect-input-error.js';
 
-function expectInputError(fn: () => unknown, arg: string, value?: string): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, `expected a DiffusionInputError naming ${arg}`).toBeInstanceOf(DiffusionInputError);
-  const msg = (err as Error).message;
-  expect(msg.slice(0, arg.length), msg).toBe(arg);
-  if (value !== undefined) expect(msg).toContain(value);
-}
 
 const S2 = makeSchedule([0.1, 0.2]);
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-14) => {

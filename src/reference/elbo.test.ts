@@ -33,19 +33,8 @@ import {
   x0MseWeight,
   type Rng,
 } from './index.js';
+import { expectInputError } from '../testing/expect-input-error.js';
 
-function expectInputError(fn: () => unknown, arg: string, value?: string): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, `expected a DiffusionInputError naming ${arg}`).toBeInstanceOf(DiffusionInputError);
-  const msg = (err as Error).message;
-  expect(msg.slice(0, arg.length), msg).toBe(arg);
-  if (value !== undefined) expect(msg).toContain(value);
-}
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
 /** ∫_a^b φ(z) dz by composite Simpson (n even): an independent route to a bin mass. */

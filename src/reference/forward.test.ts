@@ -41,19 +41,8 @@ import {
   type Schedule,
 } from './index.js';
 import { broadcastMap, checkFiniteRows } from './common.js';
+import { expectInputError } from '../testing/expect-input-error.js';
 
-function expectInputError(fn: () => unknown, arg: string, value?: string): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, `expected a DiffusionInputError naming ${arg}`).toBeInstanceOf(DiffusionInputError);
-  const msg = (err as Error).message;
-  expect(msg.slice(0, arg.length), msg).toBe(arg);
-  if (value !== undefined) expect(msg).toContain(value);
-}
 
 const S2 = makeSchedule([0.1, 0.2]);
 const A = [0.9, 0.8];

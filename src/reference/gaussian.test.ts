@@ -14,19 +14,8 @@ import {
   mvnMarginal,
   type Mvn,
 } from './index.js';
+import { expectInputError } from '../testing/expect-input-error.js';
 
-function expectInputError(fn: () => unknown, arg: string, value?: string): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, `expected a DiffusionInputError naming ${arg}`).toBeInstanceOf(DiffusionInputError);
-  const msg = (err as Error).message;
-  expect(msg.slice(0, arg.length), msg).toBe(arg);
-  if (value !== undefined) expect(msg).toContain(value);
-}
 
 const close = (a: number, b: number, tol = 1e-13) => expect(Math.abs(a - b), `${a} vs ${b}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b)));
 

@@ -28,20 +28,9 @@ import {
   zipMap,
   Rng,
 } from './index.js';
+import { expectInputError } from '../testing/expect-input-error.js';
 
 /** Expect a DiffusionInputError whose message names `arg` (and optionally contains `value`). */
-function expectInputError(fn: () => unknown, arg: string, value?: string): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(DiffusionInputError);
-  const msg = (err as Error).message;
-  expect(msg.slice(0, arg.length), msg).toBe(arg);
-  if (value !== undefined) expect(msg).toContain(value);
-}
 
 describe('errors.ts', () => {
   it('names the argument and the value', () => {
