@@ -19,6 +19,7 @@ export * from './timestep_sampler.js';
 export { Trainer, lossWeightTable, validateTrainConfig, runTraining, sampleImages, writeLossChart, WEIGHTINGS, DEFAULT_TRAIN_CONFIG, type Weighting, type WeightOptions, type TrainConfig, type TrainerState, type EvalRecord, type StepResult, type RunOptions, type RunSummary, type SampleOptions, type ScheduleConfig } from './train.js';
 export * from './train_data.js';
 export * from './checkpoint.js';
+export * from './parallel.js';
 // Samplers on tensors (issue 5; float64 twins in src/reference; see docs/sampling.md).
 export * from './model.js';
 export * from './samplers.js';
