@@ -6,7 +6,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  DiffusionInputError,
   ancestralTimeGrid,
   betaSchedule,
   ddimStep,
