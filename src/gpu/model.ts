@@ -23,7 +23,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DiffusionInputError, checkOneOf } from '../reference/errors.js';
 import type { Rng } from '../reference/rng.js';
-import { MODEL_OUTPUTS, checkProcess, type DiffusionModel, type ModelOutput, type Process, type Rows } from '../reference/model.js';
+import { MODEL_OUTPUTS, checkProcess, type DiffusionModel, type ModelOutput, type Process, type Rows, type SamplerOptions } from '../reference/model.js';
 import { checkBatch as checkTensorBatch } from './common.js';
 
 export type { Process, ModelOutput };
@@ -160,29 +160,15 @@ export interface TensorStepInfo {
  */
 export type NoiseFn = (step: number, shape: [number, number], draw: number) => Float64Array | Float32Array | tf.Tensor2D;
 
-export interface TensorSamplerOptions {
-  /** Random numbers, consumed in the reference sampler's order (see the file comment). */
-  rng?: Rng;
-  /** Injected noise; takes precedence over `rng`. */
+/**
+ * The reference's sampler options (same names, same meanings: see src/reference/model.ts), with the
+ * per-step callback reporting tensors and, besides `rng`, an injected-noise source.
+ */
+export interface TensorSamplerOptions extends Omit<SamplerOptions, 'callback'> {
+  /** Injected noise; takes precedence over `rng` (which is consumed in the reference sampler's order). */
   noise?: NoiseFn;
   /** Called after every step. */
   callback?: (info: TensorStepInfo) => void;
-  /** Langevin: step size τ (annealed: τ at the last level); predictor-corrector: fixed corrector step. */
-  stepSize?: number;
-  /** Langevin / annealed Langevin: steps per grid level. */
-  stepsPerLevel?: number;
-  /** Predictor-corrector: corrector steps per level. */
-  correctorSteps?: number;
-  /** Predictor-corrector: target signal-to-noise ratio r of the corrector step size. */
-  snr?: number;
-  /** InDI: the stochastic variant (004 eq. 66). */
-  stochastic?: boolean;
-  /** SDE samplers: no noise on the last step. */
-  denoiseLastStep?: boolean;
-  /** DDIM: η ≥ 0 (default 0). */
-  eta?: number;
-  /** DDPM: 'posterior' (default) or 'beta'. */
-  variance?: 'beta' | 'posterior';
 }
 
 export type TensorSamplerFn = (model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options?: TensorSamplerOptions) => tf.Tensor2D;
