@@ -16,6 +16,7 @@ import { CheckpointError, checkpointName, loadCheckpointDir, loadLatestCheckpoin
 import { Trainer, validateTrainConfig, type TrainConfig } from './train.js';
 import { mixtureData } from './train_data.js';
 import { Rng } from '../reference/rng.js';
+import { main } from '../cli/main.js';
 
 let backend: BackendChoice;
 let work: string;
@@ -237,10 +238,19 @@ describe('crash safety: kill -9 during training, then --resume', () => {
       expect(a.state.evals).toEqual(b.state.evals);
       expect(readFileSync(join(a.dir, 'weights.bin')).equals(readFileSync(join(b.dir, 'weights.bin')))).toBe(true);
       expect(readFileSync(join(a.dir, 'optimizer.bin')).equals(readFileSync(join(b.dir, 'optimizer.bin')))).toBe(true);
-      // and a second `train` without --resume refuses to overwrite the run
+      // and a second `train` without --resume refuses to overwrite the run; --resume with a
+      // run-defining option that disagrees with the checkpoint is refused (in-process CLI)
       const again = await run(cli, [...common, '--out', whole]);
       expect(again.code).toBe(2);
       expect(again.stderr).toMatch(/already holds a training run.*--resume/);
+      let err = '';
+      const code = await main([...common.map((a) => (a === '3' ? '4' : a)), '--out', whole, '--resume'], {
+        stdout: { write: () => true },
+        stderr: { write: (c: string) => ((err += c), true) },
+        env: {},
+      });
+      expect(code).toBe(2);
+      expect(err).toMatch(/--seed differ from the checkpoint's run/);
     } finally {
       rmSync(cli, { force: true });
     }
