@@ -23,7 +23,7 @@ import { scoreClaims } from './claims/score.js';
 
 /** The claims run by default: every claim of the property suite. */
 export const DEFAULT_CLAIMS: Claim[] = [...coreClaims, ...scoreClaims];
-import { OPS, callOp, compareOutput, type OpName, type VectorCase, type VectorFile, type VectorGroup } from '../vectors/format.js';
+import { OPS, callOp, compareOutput, opMembers, type OpName, type VectorCase, type VectorFile, type VectorGroup } from '../vectors/format.js';
 
 export type { VectorFile, VectorCase, VectorGroup } from '../vectors/format.js';
 
@@ -77,13 +77,17 @@ export interface CaseOutcome {
   message: string;
 }
 
+/** The interface members of `op` that the adapter lacks (derived score operations need several). */
+export function missingOpMembers(adapter: DiffusionImpl, op: OpName): string[] {
+  return opMembers(op).filter((m) => typeof (adapter as unknown as Record<string, unknown>)[m] !== 'function');
+}
+
 /** Run one vector case on an adapter. */
 export function runVectorCase(adapter: DiffusionImpl, group: VectorGroup, c: VectorCase): CaseOutcome {
   const op = group.op as OpName;
   if (!(op in OPS)) return { status: 'notApplicable', message: `unknown operation ${op} (newer vector format?)` };
-  if (typeof (adapter as unknown as Record<string, unknown>)[op] !== 'function') {
-    return { status: 'notApplicable', message: `${adapter.name} lacks ${op}` };
-  }
+  const lacking = missingOpMembers(adapter, op);
+  if (lacking.length) return { status: 'notApplicable', message: `${adapter.name} lacks ${lacking.join(', ')}` };
   if (c.result === 'invalid') {
     let out: unknown;
     try {
@@ -210,8 +214,9 @@ export async function registerConformance(adapter: DiffusionImpl, options: Confo
         for (const group of file.testGroups) {
           for (const c of group.tests) {
             const name = `${c.id}${c.flags.length ? ` [${c.flags.join(', ')}]` : ''}`;
-            if (typeof (adapter as unknown as Record<string, unknown>)[group.op] !== 'function') {
-              it.skip(`${name} — not applicable: lacks ${group.op}`, () => {});
+            const lacking = group.op in OPS ? missingOpMembers(adapter, group.op as OpName) : [group.op];
+            if (lacking.length) {
+              it.skip(`${name} — not applicable: lacks ${lacking.join(', ')}`, () => {});
               continue;
             }
             it(name, () => {

@@ -13,6 +13,9 @@
  * JSON.stringify, i.e. the shortest decimal that round-trips to the same float64.
  */
 
+import { BRIDGES } from './score-ops.js';
+import type { DiffusionImpl } from '../properties/interface.js';
+
 export const VECTOR_FORMAT_VERSION = '1.0.0';
 
 /** The interface members (properties/interface.ts) that vectors exercise, with their argument order. */
@@ -37,7 +40,27 @@ export const OPS = {
   normalKl: { args: ['mean1', 'logVar1', 'mean2', 'logVar2'], outputs: ['out'] },
   discretizedGaussianLogLikelihood: { args: ['x', 'mean', 'logScale'], outputs: ['out'] },
   vbTerms: { args: ['betas', 'model', 'x0', 't', 'noise'], outputs: ['out'] },
+  // ---- score family (vectors/score-ops.ts): mixture oracles are members; the rest are derived ----
+  mixtureLogPdf: { args: ['mixture', 'alpha', 'sigma', 'x'], outputs: ['out'] },
+  mixtureScore: { args: ['mixture', 'alpha', 'sigma', 'x'], outputs: ['out'] },
+  mixturePosteriorMean: { args: ['mixture', 'alpha', 'sigma', 'x'], outputs: ['out'] },
+  processCoefficients: { args: ['process', 't'], outputs: ['alpha', 'sigma', 'lambda', 'f', 'g2'], members: ['scoreProcess'] },
+  mixtureModelOutput: { args: ['mixture', 'process', 'output', 't', 'x'], outputs: ['out'], members: ['scoreProcess', 'mixtureModel'] },
+  samplerStep: { args: ['sampler', 'process', 'model', 'x', 'timeGrid', 'options'], outputs: ['out'], members: ['scoreProcess', 'scoreSampler'] },
+  classifierGuidedEps: { args: ['process', 'model', 'classifierGrad', 'w', 'x', 't'], outputs: ['out'], members: ['scoreProcess', 'classifierGuidance'] },
+  classifierFreeGuidedEps: { args: ['process', 'condModel', 'uncondModel', 'w', 'x', 't'], outputs: ['out'], members: ['scoreProcess', 'classifierFreeGuidance'] },
 } as const;
+
+/** The interface members an operation needs (derived operations list theirs; the others are a member of the same name). */
+export function opMembers(op: OpName): readonly string[] {
+  const o = OPS[op] as { members?: readonly string[] };
+  return o.members ?? [op];
+}
+
+/** Operations of the score family: real-valued times (not the papers' integer t), specs as inputs. */
+export const SCORE_OPS: ReadonlySet<OpName> = new Set<OpName>([
+  'mixtureLogPdf', 'mixtureScore', 'mixturePosteriorMean', 'processCoefficients', 'mixtureModelOutput', 'samplerStep', 'classifierGuidedEps', 'classifierFreeGuidedEps',
+]);
 
 export type OpName = keyof typeof OPS;
 
@@ -115,6 +138,13 @@ export function decodeNumber(x: unknown): number {
   if (x === '-Infinity') return -Infinity;
   throw new TypeError(`not a vector number: ${JSON.stringify(x)}`);
 }
+
+/** Index/time convention of the score-family files. */
+export const SCORE_TIME_CONVENTION =
+  "Continuous time t ∈ [0, tMax] of the vector's process, x_t = α(t) x_0 + σ(t) ε: 'vp' (tMax = 1, log ᾱ(t) = -(β_min t + ½(β_max-β_min)t²), α = √ᾱ, σ = √(1-ᾱ)), " +
+  "'ve' (α = 1, σ(t) = σ_min (σ_max/σ_min)^t), 'indi' (α = 1-t+s·t, σ = t√(b² + c²(1-t)²)), 'discrete-vp' (t ∈ [0, T] with the papers' 1-based index: " +
+  "integer t gives exactly α = √ᾱ_t, σ = √(1-ᾱ_t), betas[t-1] = β_t, ᾱ_0 = 1; log ᾱ linear between integers). λ(t) = log(α/σ); f, g² are the SDE coefficients of dx = f x dt + g dw. " +
+  'A sampler step runs from timeGrid[0] to timeGrid[1] (sampling: decreasing times); noise draws are standard-normal vectors listed in the order the step consumes them.';
 
 /** Index convention text written into every file. */
 export const INDEX_CONVENTION =
@@ -242,6 +272,104 @@ export const FLAG_NOTES: Record<string, FlagNote> = {
     description: 'The t = 1 term of the VLB is the decoder NLL -log p_θ(x_0|x_1) (discretized Gaussian), not a KL against the point-mass posterior; the t ≥ 2 terms are KL(q(x_{t-1}|x_t,x_0) ‖ p_θ(x_{t-1}|x_t)) with p_θ\'s variance σ_t² = β̃_t (log variance clipped at t = 1).',
     effect: 'The ELBO is wrong by the difference between a Gaussian KL and a discrete likelihood at t = 1.',
   },
+  SCORE_SIGN: {
+    bugType: 'sign',
+    description: 'The score is ∇log p_t(x) = -Σ_k r_k(x) C_k⁻¹(x - α μ_k) for mixture data (C_k = α²Σ_k + σ²I), and s = -ε̂/σ from an ε-model (D3); the reverse SDE drift is f x - g² s (004 eq. 97). The bug flips the sign somewhere on this path (s = +ε̂/σ, +C⁻¹(x - αμ), or f x + g² s).',
+    effect: 'Samplers push samples away from the data (the reverse process diverges); Langevin samples a repelling potential.',
+  },
+  MIXTURE_WEIGHTS: {
+    bugType: 'option ignored',
+    description: 'Responsibilities of a Gaussian mixture are r_k(x) ∝ π_k N(x; αμ_k, α²Σ_k + σ²I) with the given weights π_k. The bug drops π_k (equal weights 1/K).',
+    effect: 'Score, log density and E[x_0|x_t] are wrong wherever two components overlap; samples have the wrong mode proportions.',
+  },
+  NOISY_MARGINAL: {
+    bugType: 'wrong formula',
+    description: 'x_t = α x_0 + σ ε maps the component N(μ_k, Σ_k) to N(α μ_k, α²Σ_k + σ²I) (catalog G). The bug uses αΣ_k + σ²I (α instead of α² on the covariance).',
+    effect: 'Wrong density, score and denoiser at every noise level with α ∉ {0, 1} (VP processes).',
+  },
+  TWEEDIE_SCALE: {
+    bugType: 'wrong formula',
+    description: "Tweedie's formula: E[x_0|x_t] = (x_t + σ² ∇log p_t(x_t))/α (D3). The bug multiplies the score by σ instead of σ² (confusing the score with -ε̂ = σ·s).",
+    effect: 'Denoised estimates are off by (σ² - σ)s/α: wrong x̂_0 wherever σ ≠ 1 (every denoiser-based sampler built on a score model).',
+  },
+  LANGEVIN_NOISE_SCALE: {
+    bugType: 'wrong variance',
+    description: 'One Langevin step is x + τ∇log p(x) + √(2τ) z (004 eq. 68; Song & Ermon 2019 with α = 2τ). The bug adds √τ z.',
+    effect: 'The chain samples p² (normalized) instead of p: variances halved, modes over-concentrated.',
+  },
+  ANNEALED_STEP_SIZE: {
+    bugType: 'wrong step size',
+    description: 'Annealed Langevin uses τ_i = τ σ_i²/σ_L² at level i (Song & Ermon 2019 Algorithm 1). The bug keeps τ constant across levels.',
+    effect: 'At the noisy levels the steps are far too small (σ_i²/σ_L² can be 1e6): the chain does not move between modes.',
+  },
+  VP_SDE_DRIFT: {
+    bugType: 'seed typo',
+    description: 'The VP reverse-diffusion step is x_{i-1} = (x_i + β_i s(x_i))/√(1-β_i) + √β_i z with β_i = 1 - ᾱ(t_i)/ᾱ(t_{i-1}) (004 eq. 103 corrected; Song et al. 2021 eq. 47; = DDPM with σ² = β). Seed 004 prints β_i/2 on the score.',
+    effect: 'Half the score step: samples keep too much noise (their variance is too large).',
+    seenIn: 'seed 004 eq. (103)',
+  },
+  VE_SDE_INCREMENT: {
+    bugType: 'wrong variance',
+    description: 'The VE reverse step is x + (σ_i² - σ_{i-1}²) s + √(σ_i² - σ_{i-1}²) z (004 eq. 107): variance increments. The bug uses σ_i - σ_{i-1}.',
+    effect: 'Score and noise steps of the wrong size (too small for σ > 1, too large for σ < 1): samples do not follow p_t.',
+  },
+  PF_ODE_DRIFT: {
+    bugType: 'wrong formula',
+    description: 'The probability-flow ODE is dx/dt = f(t)x - ½g(t)² ∇log p_t(x) (004 §4.5; Song et al. 2021 eq. 13). The bug drops the ½ (the reverse-SDE drift without its noise).',
+    effect: 'Deterministic samplers over-denoise: samples collapse towards the modes.',
+  },
+  HEUN_CORRECTION: {
+    bugType: 'missing stage',
+    description: 'Heun: x̃ = x + hF(x, t); x + h/2·(F(x, t) + F(x̃, t + h)) (Karras et al. 2022 Algorithm 1). The bug returns the Euler predictor x̃.',
+    effect: 'First-order instead of second-order accuracy: an error O(h²) per step.',
+  },
+  RK4_WEIGHTS: {
+    bugType: 'wrong coefficients',
+    description: 'Classical RK4 combines its stages with weights (1, 2, 2, 1)/6. The bug uses equal weights 1/4.',
+    effect: 'First-order accuracy: errors O(h²) per step instead of O(h⁵).',
+  },
+  DPM_LAMBDA_DIRECTION: {
+    bugType: 'sign',
+    description: 'DPM-Solver steps use h = λ(t) - λ(s) with λ = log(α/σ), h > 0 when denoising (Lu et al. 2022 eq. 3.7): DPM-Solver-1 is (α_t/α_s)x - σ_t(e^h - 1)ε̂_s. The bug uses h = λ(s) - λ(t).',
+    effect: 'The ε term has the wrong sign and size: samples are noised instead of denoised.',
+  },
+  DPM_INTERMEDIATE_TIME: {
+    bugType: 'wrong grid',
+    description: 'The intermediate times of DPM-Solver-2/3 are uniform in λ: s_i = t_λ(λ_s + r_i h) (Lu et al. 2022 Algorithms 1-2). The bug takes them uniform in t: s + r_i(t - s).',
+    effect: 'The correction uses ε̂ at the wrong noise level; the step loses its order.',
+  },
+  DPM_SOLVER3_COEF: {
+    bugType: 'wrong coefficients',
+    description: 'DPM-Solver-3 ends with -(σ_t/r_2)((e^h - 1)/h - 1)D_2, r_2 = 2/3 (Lu et al. 2022 Algorithm 2). The bug divides by r_1 = 1/3.',
+    effect: 'The third-order correction is doubled: the step is only first-order accurate.',
+  },
+  GUIDANCE_ON_X0: {
+    bugType: 'wrong space',
+    description: 'Classifier guidance shifts ε: ε̃ = ε̂ - w σ_t ∇log p(y|x_t) (Dhariwal & Nichol 2021 eq. 14), equivalently x̂_0 + (w σ_t²/α_t)∇log p(y|x_t). The bug shifts x̂_0 with the ε coefficient: x̂_0 - w σ_t ∇log p(y|x_t). (For classifier-free guidance ε- and x̂_0-space coincide: the combination is affine with weights summing to 1.)',
+    effect: 'The guidance pushes against the classifier, with the wrong size: samples move away from class y.',
+  },
+  GUIDANCE_SIGMA_SCALE: {
+    bugType: 'wrong scale',
+    description: 'Classifier guidance is ε̃ = ε̂ - w σ_t ∇log p(y|x_t): the score of p_t(x)p_t(y|x)^w times -σ_t. The bug drops σ_t (ε̂ - w ∇log p(y|x_t)).',
+    effect: 'Guidance strength varies with the noise level by 1/σ_t: too strong at low noise.',
+  },
+  CFG_SCALE_CONVENTION: {
+    bugType: 'argument convention',
+    description: "Classifier-free guidance here is ε̃ = (1 + w) ε̂(x, y) - w ε̂(x, ∅) (Ho & Salimans 2022 eq. 6; w = 0 is the conditional model). The bug uses diffusers' guidance_scale convention ε̂(x,∅) + w(ε̂(x,y) - ε̂(x,∅)) with the same number w (their scale is 1 + w).",
+    effect: 'Guidance one unit weaker than asked: w = 0 gives the unconditional model instead of the conditional one.',
+    seenIn: 'diffusers guidance_scale vs the paper\'s w',
+  },
+  PC_SNR_STEP: {
+    bugType: 'wrong step size',
+    description: 'The Langevin corrector of a predictor-corrector sampler uses ε = 2a(r‖z‖/‖s‖)² for a target signal-to-noise ratio r (Song et al. 2021 Algorithms 4-5; a = 1-β_i for VP, 1 for VE), then x + ε s + √(2ε) z. The bug forgets the square.',
+    effect: 'Corrector steps of the wrong size (too large for r‖z‖/‖s‖ < 1): the corrector adds noise instead of correcting.',
+  },
+  INDI_EXTRA_NOISE: {
+    bugType: 'seed typo',
+    description: 'The stochastic InDI step adds (t-τ)·√(σ_e(t-τ)² - σ_e(t)²)·z (004 eq. 66), which keeps the marginals x_t = (1-t)x_0 + t y + t σ_e(t) n\'. Seed 004 eq. (67) writes √(t-τ) instead of (t-τ).',
+    effect: 'The extra noise is too large by 1/√t: samples are noisier than the process they should follow.',
+    seenIn: 'seed 004 eq. (67)',
+  },
   INPUT_VALIDATION: {
     bugType: 'missing check',
     description: 'Invalid input (t out of range or non-integer, NaN or ∞ data, shape mismatch, an invalid schedule, unknown names) must be rejected with an error, never answered with NaN or a wrapped-around value.',
@@ -288,7 +416,7 @@ export function buildArgs(op: OpName, inputs: Record<string, unknown>, groupBeta
   return OPS[op].args.map((name) => {
     if (name === 'betas') return decodeValue(inputs.betas !== undefined ? inputs.betas : groupBetas);
     const v = inputs[name];
-    if (name === 'model') return modelFromSpec(v);
+    if (name === 'model' && op === 'vbTerms') return modelFromSpec(v);
     if (name === 'options') {
       if (v === undefined) return undefined;
       const o: Record<string, unknown> = {};
@@ -317,9 +445,13 @@ export function normalizeOutput(op: OpName, raw: unknown): Record<string, number
 
 /** Call `op` on `impl` (any object with the interface member) for one case's inputs. */
 export function callOp(impl: object, op: OpName, inputs: Record<string, unknown>, groupBetas?: JsonNum[]): Record<string, number | number[]> {
-  const fn = (impl as Record<string, unknown>)[op];
-  if (typeof fn !== 'function') throw new TypeError(`implementation lacks ${op}`);
-  return normalizeOutput(op, (fn as (...a: unknown[]) => unknown).apply(impl, buildArgs(op, inputs, groupBetas)));
+  for (const m of opMembers(op)) {
+    if (typeof (impl as Record<string, unknown>)[m] !== 'function') throw new TypeError(`implementation lacks ${m}`);
+  }
+  const bridge = BRIDGES[op];
+  if (bridge) return normalizeOutput(op, bridge(impl as DiffusionImpl, buildArgs(op, inputs, groupBetas)));
+  const fn = (impl as Record<string, unknown>)[op] as (...a: unknown[]) => unknown;
+  return normalizeOutput(op, fn.apply(impl, buildArgs(op, inputs, groupBetas)));
 }
 
 /**

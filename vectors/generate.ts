@@ -34,6 +34,7 @@ import {
   FLAG_NOTES,
   INDEX_CONVENTION,
   OPS,
+  SCORE_OPS,
   VECTOR_FORMAT_VERSION,
   buildArgs,
   callOp,
@@ -87,8 +88,12 @@ function tryCall(impl: DiffusionImpl, op: OpName, inputs: Record<string, unknown
   }
 }
 
-/** Paths to every real-valued leaf of the inputs (excluding betas and integer indices). */
-function leafPaths(inputs: Record<string, unknown>): (string | number)[][] {
+/**
+ * Paths to every real-valued leaf of the inputs (excluding betas and integer indices). Score-family
+ * operations have real-valued times (t, timeGrid): those are leaves too.
+ */
+function leafPaths(inputs: Record<string, unknown>, op?: OpName): (string | number)[][] {
+  const intKeys = op && SCORE_OPS.has(op) ? new Set<string>() : INT_KEYS;
   const paths: (string | number)[][] = [];
   const walk = (v: Json, path: (string | number)[]) => {
     if (typeof v === 'number') {
@@ -100,7 +105,7 @@ function leafPaths(inputs: Record<string, unknown>): (string | number)[][] {
     }
   };
   for (const [k, v] of Object.entries(inputs)) {
-    if (k === 'betas' || INT_KEYS.has(k) || k === 'name' || k === 'spacing') continue;
+    if (k === 'betas' || intKeys.has(k) || k === 'name' || k === 'spacing') continue;
     walk(v, [k]);
   }
   return paths;
@@ -111,10 +116,28 @@ function getAt(o: Json, path: (string | number)[]): number {
   for (const p of path.slice(0, -1)) cur = cur[p] as Record<string | number, unknown>;
   return cur[path[path.length - 1]] as number;
 }
+/**
+ * Set one leaf. Two leaves carry constraints that a lone perturbation would break (and the input
+ * would then be rejected): mixture weights are renormalized to sum to 1 (what perturbing one log
+ * weight means), and a full covariance entry moves together with its mirror entry (symmetry).
+ */
 function setAt(o: Json, path: (string | number)[], v: number): void {
   let cur = o as Record<string | number, unknown>;
   for (const p of path.slice(0, -1)) cur = cur[p] as Record<string | number, unknown>;
   cur[path[path.length - 1]] = v;
+  const n = path.length;
+  if (n >= 2 && path[n - 2] === 'weights' && Array.isArray(cur)) {
+    const w = cur as number[];
+    const sum = w.reduce((a, b) => a + b, 0);
+    for (let k = 0; k < w.length; k++) w[k] /= sum;
+  }
+  if (n >= 4 && path[n - 4] === 'covariances') {
+    const i = path[n - 2] as number;
+    const j = path[n - 1] as number;
+    let mat = o as Record<string | number, unknown>;
+    for (const p of path.slice(0, -2)) mat = mat[p] as Record<string | number, unknown>;
+    (mat[j] as number[])[i] = v;
+  }
 }
 
 function asArray(v: number | number[]): number[] {
@@ -176,16 +199,18 @@ export function errorScale(impl: DiffusionImpl, op: OpName, inputs: Record<strin
     if (!d) return;
     for (const k of Object.keys(S)) S[k] = S[k].map((s, i) => s + Math.abs(d[k][i]) * w);
   };
-  for (const path of leafPaths(inputs)) {
+  for (const path of leafPaths(inputs, op)) {
     const v = getAt(inputs, path);
-    const h = 1e-6 * Math.abs(v);
+    // β's inside a process spec (discrete-vp) get an absolute error u each, like a group's betas.
+    const isBeta = path.includes('betas');
+    const h = isBeta ? 1e-7 * Math.min(v, 1 - v || v) : 1e-6 * Math.abs(v);
     add(
       directional(impl, op, base, h, (delta) => {
         const x = clone(inputs);
         setAt(x, path, v + delta);
         return tryCall(impl, op, x, groupBetas);
       }),
-      Math.abs(v),
+      isBeta ? 1 : Math.abs(v),
     );
   }
   const betasIn = (inputs.betas ?? groupBetas) as JsonNum[] | undefined;
@@ -347,6 +372,7 @@ export class FamilyBuilder {
     readonly family: string,
     readonly header: string[],
     readonly flagsUsed = new Set<string>(),
+    readonly indexConvention: string = INDEX_CONVENTION,
   ) {}
 
   group(name: string, op: OpName, comment: string, betas?: ArrayLike<number>, schedule?: VectorGroup['schedule']): GroupBuilder {
@@ -375,7 +401,7 @@ export class FamilyBuilder {
       generator: GENERATOR,
       numberOfTests: this.groups.reduce((n, g) => n + g.tests.length, 0),
       header: this.header,
-      indexConvention: INDEX_CONVENTION,
+      indexConvention: this.indexConvention,
       notes,
       testGroups: this.groups,
     };
@@ -482,13 +508,21 @@ export function stringifyVectors(v: unknown, indent = ''): string {
 
 export type FamilyFn = (impl: DiffusionImpl) => FamilyBuilder;
 
-/** All vector files as {fileName: text}, in a fixed order. */
+/**
+ * All vector files as {fileName: text}, in a fixed order. Core families are generated with
+ * `referenceImpl`, score families (vectors/families-score.ts) with `referenceScoreImpl` (the same
+ * core members plus the score family), unless `impl` is given.
+ */
 export async function generateVectorTexts(impl?: DiffusionImpl): Promise<Map<string, string>> {
   const { FAMILIES } = await import('./families.js');
-  const reference = impl ?? referenceImpl;
+  const { SCORE_FAMILIES } = await import('./families-score.js');
+  const { referenceScoreImpl } = await import('../properties/impls/reference-score.js');
   const out = new Map<string, string>();
   for (const [file, fn] of FAMILIES) {
-    out.set(file, `${stringifyVectors(fn(reference).file())}\n`);
+    out.set(file, `${stringifyVectors(fn(impl ?? referenceImpl).file())}\n`);
+  }
+  for (const [file, fn] of SCORE_FAMILIES) {
+    out.set(file, `${stringifyVectors(fn(impl ?? referenceScoreImpl).file())}\n`);
   }
   out.set('schema/vectors.schema.json', `${stringifyVectors(VECTOR_SCHEMA)}\n`);
   return out;
