@@ -1,0 +1,341 @@
+/**
+ * The content of the HTML report (issue 7), computed section by section; ./html.ts lays it out.
+ *   schedules     ᾱ_t, SNR(t), β̃_t of the linear and cosine schedules (float64 reference)
+ *   elbo          ELBO terms per t of the golden model (tfjs vbTerms), or a placeholder when none
+ *   properties    every claim of the property suite run on the float64 reference: pass/fail,
+ *                 worst error against its bound
+ *   samplers      2-D scatter of each sampler's output with the exact mixture oracle (the cases of
+ *                 claim 8), over exact samples of the target; U-Net sample grids when a checkpoint is given
+ *   training      the loss curve of a run directory
+ *   bench         the latest benchmark result's headline table and charts
+ */
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderLineChartSvg, PALETTE } from '../io/chart.js';
+import { encodePng, imageGrid } from '../io/png.js';
+import * as R from '../reference/index.js';
+import type { BenchResult } from '../bench/types.js';
+
+/** A picture for the page: SVG markup or PNG bytes, with a caption. */
+export interface Figure {
+  caption: string;
+  svg?: string;
+  png?: Uint8Array;
+}
+
+// ---- schedules --------------------------------------------------------------------------------
+
+export function scheduleFigures(T = 1000): Figure[] {
+  const scheds = (['linear', 'cosine'] as const).map((name) => ({ name, s: R.makeSchedule(R.betaSchedule(name, T)) }));
+  const ts = Array.from({ length: T }, (_, i) => i + 1);
+  const series = (f: (s: R.Schedule, t: number) => number, from = 1) =>
+    scheds.map(({ name, s }) => ({ name, xs: ts.filter((t) => t >= from), ys: ts.filter((t) => t >= from).map((t) => f(s, t)) }));
+  const o = { width: 560, height: 360, xLabel: 't' };
+  return [
+    { caption: 'ᾱ_t = ∏(1-β_s)', svg: renderLineChartSvg(series((s, t) => s.alphaBar(t)), { ...o, title: 'alpha-bar(t)', yLabel: 'alpha-bar' }) },
+    { caption: 'SNR(t) = ᾱ_t/(1-ᾱ_t), log scale', svg: renderLineChartSvg(series((s, t) => s.snr(t)), { ...o, title: 'SNR(t)', yLabel: 'SNR (log)', logY: true }) },
+    {
+      caption: 'posterior variance β̃_t = (1-ᾱ_{t-1})/(1-ᾱ_t)·β_t (t ≥ 2; β̃_1 = 0), log scale',
+      svg: renderLineChartSvg(series((s, t) => s.posteriorVariance(t), 2), { ...o, title: 'posterior variance', yLabel: 'beta-tilde (log)', logY: true }),
+    },
+  ];
+}
+
+// ---- property suite ---------------------------------------------------------------------------
+
+export interface ClaimOutcome {
+  id: string;
+  title: string;
+  catalog: string;
+  status: 'pass' | 'fail' | 'not applicable';
+  worstError?: number;
+  bound?: number;
+  note?: string;
+  message?: string;
+  seconds: number;
+}
+
+export interface PropertyResults {
+  implementation: string;
+  date: string;
+  outcomes: ClaimOutcome[];
+}
+
+/**
+ * Run every claim of the property suite (properties/kit.ts DEFAULT_CLAIMS = core + score claims)
+ * on the float64 reference implementation. `only` restricts to claim ids (for tests).
+ */
+export async function runPropertySuite(options: { only?: string[]; log?: (line: string) => void } = {}): Promise<PropertyResults> {
+  const { DEFAULT_CLAIMS } = await import('../../properties/kit.js');
+  const { referenceScoreImpl } = await import('../../properties/impls/reference-score.js');
+  const { applicable, missingMembers } = await import('../../properties/harness.js');
+  const impl = referenceScoreImpl;
+  const claims = options.only ? DEFAULT_CLAIMS.filter((c) => options.only!.includes(c.id)) : DEFAULT_CLAIMS;
+  const outcomes: ClaimOutcome[] = [];
+  for (const c of claims) {
+    const t0 = performance.now();
+    const base = { id: c.id, title: c.title, catalog: c.catalog };
+    if (!applicable(c, impl)) {
+      outcomes.push({ ...base, status: 'not applicable', message: `lacks ${missingMembers(c, impl).join(', ')}`, seconds: 0 });
+      continue;
+    }
+    try {
+      const r = await c.run(impl);
+      outcomes.push({ ...base, status: r.worstError <= r.bound ? 'pass' : 'fail', worstError: r.worstError, bound: r.bound, note: r.note, seconds: (performance.now() - t0) / 1000 });
+    } catch (e) {
+      outcomes.push({ ...base, status: 'fail', message: (e as Error).message, seconds: (performance.now() - t0) / 1000 });
+    }
+    const o = outcomes[outcomes.length - 1];
+    options.log?.(`${o.status.toUpperCase()} ${o.id}${o.worstError !== undefined ? `: ${o.worstError.toExponential(2)} ≤? ${o.bound!.toExponential(2)}` : ''} (${o.seconds.toFixed(1)} s)`);
+  }
+  return { implementation: impl.name, date: new Date().toISOString(), outcomes };
+}
+
+// ---- samplers: 2-D scatter plots with the exact oracle ----------------------------------------
+
+/** A scatter plot as SVG: `sets` of 2-D points drawn in order (later on top), equal axis ranges. */
+export function scatterSvg(sets: { name: string; points: ArrayLike<number>[]; color: string; radius?: number }[], options: { title: string; size?: number; range?: [number, number] }): string {
+  const size = options.size ?? 260;
+  const pad = 24;
+  let lo = Infinity;
+  let hi = -Infinity;
+  if (options.range) [lo, hi] = options.range;
+  else {
+    for (const s of sets) for (const p of s.points) for (const v of [p[0], p[1]]) if (Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+    if (!(hi > lo)) [lo, hi] = [lo - 1, lo + 1];
+  }
+  const px = (v: number) => pad + ((v - lo) / (hi - lo)) * (size - 2 * pad);
+  const py = (v: number) => size - pad - ((v - lo) / (hi - lo)) * (size - 2 * pad);
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 ${size} ${size}" font-family="monospace" font-size="10">`];
+  out.push(`<rect width="${size}" height="${size}" fill="#fff"/><rect x="${pad}" y="${pad}" width="${size - 2 * pad}" height="${size - 2 * pad}" fill="none" stroke="#999"/>`);
+  out.push(`<text x="${size / 2}" y="14" text-anchor="middle">${esc(options.title)}</text>`);
+  out.push(`<text x="${pad}" y="${size - 8}">${lo.toFixed(1)}</text><text x="${size - pad}" y="${size - 8}" text-anchor="end">${hi.toFixed(1)}</text>`);
+  for (const s of sets) {
+    out.push(`<g fill="${s.color}" fill-opacity="0.6" data-set="${esc(s.name)}">`);
+    for (const p of s.points) {
+      if (!Number.isFinite(p[0]) || !Number.isFinite(p[1]) || p[0] < lo || p[0] > hi || p[1] < lo || p[1] > hi) continue;
+      out.push(`<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="${s.radius ?? 1.6}"/>`);
+    }
+    out.push('</g>');
+  }
+  out.push('</svg>');
+  return out.join('');
+}
+
+/**
+ * One scatter per sampler case of claim 8 (properties/claims/score.ts SAMPLER_CASES, the runs the
+ * property suite checks with KS tests) plus DDPM and DDIM on a discrete schedule: n samples from
+ * the sampler (blue) over n exact samples of the target p_{t_end} (grey).
+ */
+export async function samplerFigures(n = 300): Promise<Figure[]> {
+  const { SAMPLER_CASES, runSamplerCase } = await import('../../properties/claims/score.js');
+  const { referenceScoreImpl } = await import('../../properties/impls/reference-score.js');
+  const betas = R.betaSchedule('linear', 1000);
+  const cases = [
+    ...SAMPLER_CASES,
+    { label: 'DDPM, 1000 steps (discrete linear schedule)', sampler: 'ddpm', process: ['discrete-vp', betas] as [string, ArrayLike<number>], steps: 1000, grid: R.ancestralTimeGrid(1000, 1000) },
+    { label: 'DDIM, 50 steps, η = 0', sampler: 'ddim', process: ['discrete-vp', betas] as [string, ArrayLike<number>], steps: 50, grid: R.ancestralTimeGrid(1000, 50, 'trailing') },
+  ];
+  const figs: Figure[] = [];
+  for (const [k, c] of cases.entries()) {
+    const { out, target } = runSamplerCase(referenceScoreImpl, c as (typeof SAMPLER_CASES)[number], n, 1000 + k);
+    let exact: ArrayLike<number>[] = R.sampleMixture(target, n, new R.Rng(2000 + k));
+    let samples: ArrayLike<number>[] = out;
+    let oneD = '';
+    if (target.dim === 1) {
+      // A 1-D target: the vertical position is random jitter (spread over the same range), not data.
+      const jit = new R.Rng(3000 + k);
+      const xs = [...out, ...exact].map((p) => p[0]);
+      const [a, b] = [Math.min(...xs), Math.max(...xs)];
+      samples = out.map((p) => [p[0], a + (b - a) * jit.uniform()]);
+      exact = exact.map((p) => [p[0], a + (b - a) * jit.uniform()]);
+      oneD = ' (1-D target: horizontal = the sample, vertical = random jitter)';
+    }
+    const all = [...samples, ...exact].flatMap((p) => [p[0], p[1]]).filter(Number.isFinite);
+    const lo = Math.min(...all);
+    const hi = Math.max(...all);
+    figs.push({
+      caption: `${c.label}: sampler ${c.sampler}, ${c.steps} steps (blue) vs exact p_t samples (orange)${oneD}`,
+      svg: scatterSvg(
+        [
+          { name: 'exact', points: exact, color: PALETTE[3], radius: 1.8 },
+          { name: 'sampler', points: samples, color: PALETTE[0], radius: 1.4 },
+        ],
+        { title: c.label.length > 36 ? `${c.label.slice(0, 35)}…` : c.label, range: [lo, hi] },
+      ),
+    });
+  }
+  return figs;
+}
+
+// ---- checkpoints: U-Net samples, loss curve, ELBO terms ---------------------------------------
+
+/** The checkpoint directory of `dir`: itself when it holds manifest.json, else the run's latest. */
+export async function checkpointOf(dir: string): Promise<string | null> {
+  if (existsSync(join(dir, 'manifest.json'))) return dir;
+  const { latestCheckpoint } = await import('../gpu/checkpoint.js');
+  return existsSync(dir) ? latestCheckpoint(dir) : null;
+}
+
+export interface RunInfo {
+  dir: string;
+  checkpoint: string;
+  step: number;
+  lossFigure: Figure | null;
+  sampleFigure: Figure | null;
+}
+
+/** Loss curve and a DDIM sample grid (EMA weights) of a run directory's latest checkpoint. */
+export async function runFigures(dir: string, opts: { samples: number; steps: number; log?: (l: string) => void }): Promise<RunInfo> {
+  const ck = await checkpointOf(dir);
+  if (!ck) throw new R.DiffusionInputError('run', dir, 'no checkpoint found (expected a run directory with `latest`, or a checkpoint directory)');
+  const { loadCheckpointDir } = await import('../gpu/checkpoint.js');
+  const { state } = loadCheckpointDir(ck);
+  let lossFigure: Figure | null = null;
+  if (state.losses.length) {
+    const w = Math.max(1, Math.floor(state.losses.length / 200));
+    const xs: number[] = [];
+    const ys: number[] = [];
+    for (let end = w; end <= state.losses.length; end += w) {
+      xs.push(end);
+      ys.push(state.losses.slice(end - w, end).reduce((a, b) => a + b, 0) / w);
+    }
+    const series = [{ name: `train loss (mean of ${w})`, xs, ys }];
+    if (state.evals.length) {
+      series.push({ name: 'held-out loss', xs: state.evals.map((e) => e.step), ys: state.evals.map((e) => e.loss) });
+      series.push({ name: 'held-out, EMA', xs: state.evals.map((e) => e.step), ys: state.evals.map((e) => e.emaLoss) });
+    }
+    const positive = series.every((s) => s.ys.every((y) => y > 0));
+    lossFigure = { caption: `training loss of ${dir} (${state.losses.length} steps)`, svg: renderLineChartSvg(series, { width: 720, height: 400, title: 'training loss', xLabel: 'step', yLabel: 'loss', logY: positive }) };
+  }
+  let sampleFigure: Figure | null = null;
+  if (opts.samples > 0) {
+    const tf = await import('@tensorflow/tfjs');
+    const { sampleImages, validateTrainConfig } = await import('../gpu/train.js');
+    const { unetParamSpecs } = await import('../gpu/unet.js');
+    const config = validateTrainConfig(state.config);
+    const params: Record<string, import('@tensorflow/tfjs').Tensor> = {};
+    for (const s of unetParamSpecs(config.unet)) params[s.name] = tf.tensor(state.ema.get(s.name)!, s.shape, 'float32');
+    try {
+      opts.log?.(`sampling ${opts.samples} images with DDIM-${opts.steps} from ${ck}`);
+      const imgs = sampleImages(config, params, { n: opts.samples, steps: opts.steps, seed: 0 });
+      const S = config.unet.imageSize;
+      const png = encodePng(imageGrid(imgs, { n: opts.samples, height: S, width: S, channels: config.unet.inChannels === 3 ? 3 : 1, scale: Math.max(1, Math.round(56 / S)) }), 'gray');
+      sampleFigure = { caption: `${opts.samples} samples, DDIM ${opts.steps} steps (η = 0), EMA weights of step ${state.step}`, png };
+    } finally {
+      tf.dispose(Object.values(params));
+    }
+  }
+  return { dir, checkpoint: ck, step: state.step, lossFigure, sampleFigure };
+}
+
+export interface ElboInfo {
+  checkpoint: string;
+  step: number;
+  data: string;
+  ts: number[];
+  /** Mean over the batch of L_{t-1} (t ≥ 2) / L_0 (t = 1), bits per dimension. */
+  bpd: number[];
+  prior: number;
+  /** Estimated total: prior + T × (mean of the sampled per-t terms, trapezoid in t). */
+  total: number;
+  figure: Figure;
+}
+
+/**
+ * ELBO terms per t (F1-F3 via the tfjs tier's vbTerms, bits/dim) of a checkpoint's EMA model on
+ * `batch` held-out images (MNIST test images for a 28×28×1 model, else the synthetic mixture test
+ * split), at `count` timesteps spaced geometrically from 1 to T, plus the prior term.
+ */
+export async function elboFigure(ckDir: string, opts: { batch: number; count: number; log?: (l: string) => void }): Promise<ElboInfo> {
+  const tf = await import('@tensorflow/tfjs');
+  const { loadCheckpointDir } = await import('../gpu/checkpoint.js');
+  const { validateTrainConfig } = await import('../gpu/train.js');
+  const { unetApply, unetParamSpecs } = await import('../gpu/unet.js');
+  const { makeTensorSchedule } = await import('../gpu/schedules.js');
+  const { vbTerms } = await import('../gpu/elbo.js');
+  const { state } = loadCheckpointDir(ckDir);
+  const config = validateTrainConfig(state.config);
+  const u = config.unet;
+  const D = u.imageSize * u.imageSize * u.inChannels;
+  const B = opts.batch;
+  let x0: Float32Array;
+  let data: string;
+  if (u.imageSize === 28 && u.inChannels === 1) {
+    const { loadMnist } = await import('../data/mnist.js');
+    const ds = loadMnist({ split: 'test', limit: B });
+    x0 = ds.images.slice(0, B * D);
+    data = `MNIST test images 0..${B - 1}`;
+  } else {
+    const { mixtureData } = await import('../gpu/train_data.js');
+    const held = mixtureData({ imageSize: u.imageSize, batchSize: B, seed: 0, nTest: B }).heldOut(B);
+    x0 = held.x.slice(0, B * D);
+    data = `synthetic mixture test images 0..${B - 1}`;
+  }
+  // The decoder term needs 8-bit data in [-1, 1]: snap to the grid k/127.5 - 1.
+  for (let i = 0; i < x0.length; i++) x0[i] = Math.round((Math.min(1, Math.max(-1, x0[i])) + 1) * 127.5) / 127.5 - 1;
+  const T = config.schedule.T;
+  const ts = [...new Set(Array.from({ length: opts.count }, (_, i) => Math.round(Math.exp((Math.log(T) * i) / Math.max(1, opts.count - 1)))))].sort((a, b) => a - b);
+  const params: Record<string, import('@tensorflow/tfjs').Tensor> = {};
+  for (const s of unetParamSpecs(u)) params[s.name] = tf.tensor(state.ema.get(s.name)!, s.shape, 'float32');
+  const schedule = makeTensorSchedule(R.betaSchedule(config.schedule.name, T));
+  const X0 = tf.tensor2d(x0, [B, D]);
+  const rng = new R.Rng(4);
+  const bpd: number[] = [];
+  try {
+    for (const t of ts) {
+      const noise = tf.tensor2d(Float32Array.from(rng.normals(B * D)), [B, D]);
+      const labels = u.numClasses > 0 ? new Array(B).fill(u.numClasses) : null;
+      const model = (xt: import('@tensorflow/tfjs').Tensor2D) =>
+        tf.tidy(() => unetApply(u, params, xt.reshape([B, u.imageSize, u.imageSize, u.inChannels]) as import('@tensorflow/tfjs').Tensor4D, new Array(B).fill(t), labels).reshape([B, D]) as import('@tensorflow/tfjs').Tensor2D);
+      const v = vbTerms(schedule, model, X0, t, noise, { prediction: config.objective });
+      const vals = v.dataSync();
+      bpd.push(Array.from(vals).reduce((a, b) => a + b, 0) / B);
+      tf.dispose([v, noise]);
+      opts.log?.(`ELBO term t=${t}: ${bpd[bpd.length - 1].toFixed(5)} bits/dim`);
+    }
+  } finally {
+    tf.dispose([X0, ...Object.values(params)]);
+    schedule.dispose();
+  }
+  const prior = (R.priorBpd(R.makeSchedule(R.betaSchedule(config.schedule.name, T)), Array.from({ length: B }, (_, i) => Float64Array.from(x0.subarray(i * D, (i + 1) * D)))) as number[]).reduce((a, b) => a + b, 0) / B;
+  // Σ_{t=1}^{T} L_{t-1} estimated from the sampled terms: L_0 (t = 1) plus, for every integer t in
+  // 2..T, the KL term interpolated linearly in t between the sampled t ≥ 2 (constant beyond the ends).
+  const kl = ts.map((t, i) => [t, bpd[i]] as const).filter(([t]) => t >= 2);
+  let total = prior + (ts[0] === 1 ? bpd[0] : 0);
+  if (kl.length) {
+    let j = 0;
+    for (let t = 2; t <= T; t++) {
+      while (j + 1 < kl.length && kl[j + 1][0] <= t) j++;
+      const [ta, va] = kl[j];
+      const [tb, vb] = kl[Math.min(j + 1, kl.length - 1)];
+      total += t <= ta || tb === ta ? va : va + ((vb - va) * (t - ta)) / (tb - ta);
+    }
+  }
+  const positive = bpd.every((v) => v > 0);
+  const figure: Figure = {
+    caption: `ELBO terms per t (bits/dim; t = 1 is the decoder −log p(x_0|x_1), t ≥ 2 the KL terms L_{t−1}), mean over ${B} ${data}, EMA weights of ${ckDir} (step ${state.step})`,
+    svg: renderLineChartSvg([{ name: 'L_t (bits/dim)', xs: ts.map((t) => Math.log10(t)), ys: bpd }], { width: 640, height: 400, title: 'ELBO terms per t', xLabel: 'log10(t)', yLabel: 'bits/dim', logY: positive }),
+  };
+  return { checkpoint: ckDir, step: state.step, data, ts, bpd, prior, total, figure };
+}
+
+// ---- benchmark --------------------------------------------------------------------------------
+
+/** The newest full benchmark result in `dir` (quick runs only when no full one exists), or null. */
+export function latestBenchResult(dir: string): { path: string; result: BenchResult } | null {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return null;
+  const found: { path: string; result: BenchResult }[] = [];
+  for (const f of readdirSync(dir)) {
+    if (!f.endsWith('.json')) continue;
+    try {
+      const r = JSON.parse(readFileSync(join(dir, f), 'utf8')) as BenchResult;
+      if (r.format === 'diffusion-oracle-bench') found.push({ path: join(dir, f), result: r });
+    } catch {
+      // not a benchmark result
+    }
+  }
+  found.sort((a, b) => Number(a.result.quick) - Number(b.result.quick) || b.result.date.localeCompare(a.result.date));
+  return found[0] ?? null;
+}
