@@ -23,7 +23,7 @@ import { scoreClaims } from './claims/score.js';
 
 /** The claims run by default: every claim of the property suite. */
 export const DEFAULT_CLAIMS: Claim[] = [...coreClaims, ...scoreClaims];
-import { OPS, callOp, compareOutput, opMembers, type OpName, type VectorCase, type VectorFile, type VectorGroup } from '../vectors/format.js';
+import { OPS, callOp, compareOutput, decodeNumber, opMembers, type OpName, type VectorCase, type VectorFile, type VectorGroup } from '../vectors/format.js';
 
 export type { VectorFile, VectorCase, VectorGroup } from '../vectors/format.js';
 
@@ -112,6 +112,35 @@ export function runVectorCase(adapter: DiffusionImpl, group: VectorGroup, c: Vec
     if (msg) return { status: 'failed', message: msg };
   }
   return { status: 'passed', message: 'ok' };
+}
+
+/**
+ * The largest |actual - expected| / tolerance over the valid vectors an adapter passes (how close
+ * to its tolerances an implementation runs), with the element where it occurs.
+ */
+export function worstErrorRatio(adapter: DiffusionImpl, files: VectorFile[]): { ratio: number; id: string } {
+  let worst = { ratio: 0, id: '(all exact)' };
+  const precision = adapter.precision === 'float64' ? 'float64' : 'float32';
+  for (const f of files) {
+    for (const g of f.testGroups) {
+      for (const c of g.tests) {
+        if (c.result !== 'valid' || runVectorCase(adapter, g, c).status !== 'passed') continue;
+        const out = callOp(adapter, g.op as OpName, c.inputs, g.betas);
+        for (const key of Object.keys(c.expected!)) {
+          const e = ([] as unknown[]).concat(c.expected![key]).map(decodeNumber);
+          const a = ([] as number[]).concat(out[key]);
+          const tol = c.tolerance![key][precision];
+          for (let i = 0; i < e.length; i++) {
+            if (!Number.isFinite(e[i])) continue;
+            const err = Math.abs(a[i] - e[i]);
+            const r = err === 0 ? 0 : err / tol;
+            if (r > worst.ratio) worst = { ratio: r, id: `${c.id}:${key}[${i}]` };
+          }
+        }
+      }
+    }
+  }
+  return worst;
 }
 
 function resolveVectors(v: ConformanceOptions['vectors'], families?: string[]): VectorFile[] {

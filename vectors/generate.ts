@@ -50,6 +50,7 @@ import {
   type VectorGroup,
 } from './format.js';
 import { VECTOR_SCHEMA } from './schema.js';
+import { fixtureHook } from './score-ops.js';
 import { referenceImpl, scheduleOf } from '../properties/impls/reference.js';
 
 export const TOLERANCE_FACTOR = 16;
@@ -273,6 +274,40 @@ export function errorScale(impl: DiffusionImpl, op: OpName, inputs: Record<strin
     if ((o.prediction ?? 'eps') === 'eps' && !o.clip) {
       const alt = x0RouteScale(inputs, groupBetas);
       S.out = S.out.map((v, i) => v + alt[i]);
+    }
+  }
+  // A mixture fixture model evaluated at points the step computes (Heun, RK4, DPM-Solver-2/3,
+  // correctors): its output at each evaluation is rounded like any computed value (relative error
+  // u, independently per evaluation and element), which perturbing the inputs does not show.
+  const model = inputs.model as { kind?: string } | undefined;
+  if (op === 'samplerStep' && model?.kind === 'mixture') {
+    let evals: { k: number; n: number }[] = [];
+    fixtureHook.count = 0;
+    fixtureHook.onOutput = (k, out) => evals.push({ k, n: out[0].length });
+    try {
+      tryCall(impl, op, inputs, groupBetas);
+    } finally {
+      fixtureHook.onOutput = null;
+    }
+    const counted = evals;
+    evals = [];
+    for (const { k, n } of counted) {
+      for (let i = 0; i < n; i++) {
+        add(
+          directional(impl, op, base, 1e-6, (delta) => {
+            fixtureHook.count = 0;
+            fixtureHook.onOutput = (kk, out) => {
+              if (kk === k) out[0][i] *= 1 + delta;
+            };
+            try {
+              return tryCall(impl, op, inputs, groupBetas);
+            } finally {
+              fixtureHook.onOutput = null;
+            }
+          }),
+          1,
+        );
+      }
     }
   }
   if (op === 'betaSchedule' && inputs.name === 'cosine') for (const k of Object.keys(S)) S[k] = S[k].map((s) => s + 1);

@@ -90,6 +90,12 @@ function checkAnchor(rows: Float64Array[], t: number, anchor: { x: ArrayLike<num
   }
 }
 
+/**
+ * Generator hook (vectors/generate.ts, error-scale analysis): called with the index of every
+ * evaluation of a mixture fixture model and its output, which it may perturb. Null otherwise.
+ */
+export const fixtureHook: { onOutput: ((k: number, out: Float64Array[]) => void) | null; count: number } = { onOutput: null, count: 0 };
+
 /** The model of a vector: given values at (x, t) or the exact mixture oracle; model.process = the implementation's process. */
 export function fixtureModel(specIn: unknown, process: Process, refProcess: () => Process, anchor: { x: ArrayLike<number>; t: number }): DiffusionModel {
   if (!isObj(specIn) || typeof specIn.output !== 'string') throw new TypeError(`not a model spec: ${JSON.stringify(specIn)}`);
@@ -107,7 +113,9 @@ export function fixtureModel(specIn: unknown, process: Process, refProcess: () =
       output,
       apply: (rows, t) => {
         oracle ??= R.mixtureModel(R.makeMixture(spec.mixture), refProcess(), output);
-        return oracle.apply(rows.map((r) => Float64Array.from(r)), t);
+        const out = oracle.apply(rows.map((r) => Float64Array.from(r)), t);
+        if (fixtureHook.onOutput) fixtureHook.onOutput(fixtureHook.count++, out);
+        return out;
       },
     };
   }

@@ -28,6 +28,12 @@ import { predictX0FromEps, predictEpsFromX0, vFromEpsX0, epsFromV, x0FromV, scor
 import { ddpmStep } from '../../src/gpu/ddpm.js';
 import { ddimStep, ddimTimesteps } from '../../src/gpu/ddim.js';
 import { normalKl, discretizedGaussianLogLikelihood, vbTerms } from '../../src/gpu/elbo.js';
+import { getTensorSampler } from '../../src/gpu/samplers.js';
+import { hostModel, type TensorDiffusionModel, type TensorSamplerOptions } from '../../src/gpu/model.js';
+import { classifierGuidance as tfClassifierGuidance, classifierFreeGuidance as tfClassifierFreeGuidance } from '../../src/gpu/guidance.js';
+import { processOf } from './reference-score.js';
+import type { DiffusionModel } from '../interface.js';
+import type { SamplerOptions } from '../../src/reference/model.js';
 
 const G = {
   makeTensorSchedule, qSample, qStep, qPosterior, posteriorVariance, posteriorLogVarianceClipped, predictX0FromEps, predictEpsFromX0,
@@ -210,6 +216,77 @@ export function makeTfjsImpl(backendName: string): TfjsImpl {
       };
       const r = run([x0, noise], (a, z) => G.vbTerms(s, tensorModel, a, t, z, { approx: 'erf' }));
       return r[0];
+    },
+
+    // G, E3-E9: score-family samplers and guidance on tensors (src/gpu/samplers.ts, guidance.ts).
+    // The process is the reference's (host float64 scalars α, σ, λ, f, g², shared by both tiers: see
+    // src/gpu/model.ts); float64 models run through hostModel (x downloaded, output rounded to
+    // float32). The mixture oracles have no tensor twin: those members are absent (not applicable).
+    scoreProcess: (kind, options) => processOf(kind, options),
+    scoreSampler: (name) => {
+      const fn = getTensorSampler(name);
+      return (model, x, timeGrid, options: SamplerOptions = {}) => {
+        useBackend();
+        const xs = R.checkBatch(x); // shape checks of the host batch (the tensor tier checks finiteness)
+        const xT = toTensor(xs);
+        const { callback, ...rest } = options;
+        const topts: TensorSamplerOptions = { ...rest };
+        if (callback) topts.callback = (i) => callback({ i: i.i, t: i.t, tNext: i.tNext, x: toRows(i.x), denoised: i.denoised ? toRows(i.denoised) : undefined });
+        try {
+          const out = fn(hostModel(model), xT, timeGrid, topts);
+          try {
+            return toRows(out);
+          } finally {
+            out.dispose();
+          }
+        } finally {
+          xT.dispose();
+        }
+      };
+    },
+    classifierGuidance: (model, grad, w) => {
+      useBackend();
+      return hostView(tfClassifierGuidance(hostModel(model), (xT, t) => toTensor(grad(toRows(xT), t)), w));
+    },
+    classifierFreeGuidance: (cond, uncond, w) => {
+      useBackend();
+      return hostView(tfClassifierFreeGuidance(hostModel(cond), hostModel(uncond), w));
+    },
+  };
+}
+
+/** Rows → a float32 [batch, dim] tensor. */
+function toTensor(rows: ArrayLike<number>[]): tf.Tensor2D {
+  const d = rows[0]?.length ?? 0;
+  const buf = new Float32Array(rows.length * d);
+  rows.forEach((r, i) => buf.set(Float32Array.from(r), i * d));
+  return tf.tensor2d(buf, [rows.length, d]);
+}
+
+/** A [batch, dim] tensor → float64 rows (not disposed). */
+function toRows(t: tf.Tensor): Float64Array[] {
+  const [n, d] = t.shape;
+  const flat = t.dataSync();
+  return Array.from({ length: n }, (_, r) => Float64Array.from(flat.subarray(r * d, (r + 1) * d)));
+}
+
+/** A tensor model seen as a host model (rows in, rows out; every tensor freed). */
+function hostView(m: TensorDiffusionModel): DiffusionModel {
+  return {
+    process: m.process,
+    output: m.output,
+    apply: (rows, t) => {
+      const xT = toTensor(rows);
+      try {
+        const out = tf.tidy(() => m.apply(xT, t));
+        try {
+          return toRows(out);
+        } finally {
+          out.dispose();
+        }
+      } finally {
+        xT.dispose();
+      }
     },
   };
 }
