@@ -269,7 +269,7 @@ export async function elboFigure(ckDir: string, opts: { batch: number; count: nu
     data = `MNIST test images 0..${B - 1}`;
   } else {
     const { mixtureData } = await import('../gpu/train_data.js');
-    const held = mixtureData({ imageSize: u.imageSize, batchSize: B, seed: 0, nTest: B }).heldOut(B);
+    const held = mixtureData({ imageSize: u.imageSize, batchSize: B, seed: 0, nTrain: Math.max(B, 64), nTest: B }).heldOut(B);
     x0 = held.x.slice(0, B * D);
     data = `synthetic mixture test images 0..${B - 1}`;
   }
