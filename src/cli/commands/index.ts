@@ -21,7 +21,8 @@ import { scheduleCommand } from './schedule.js';
 import { trainCommand } from './train.js';
 import { sampleCommand } from './sample.js';
 import { vectorsCommand } from './vectors.js';
+import { goldenCommand } from './golden.js';
 import { benchCommand } from './bench.js';
 import { reportCommand } from './report.js';
 
-export const COMMANDS: Command[] = [scheduleCommand, dataCheckCommand, trainCommand, sampleCommand, vectorsCommand, benchCommand, reportCommand];
+export const COMMANDS: Command[] = [scheduleCommand, dataCheckCommand, trainCommand, sampleCommand, vectorsCommand, goldenCommand, benchCommand, reportCommand];

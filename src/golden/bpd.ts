@@ -1,0 +1,113 @@
+/**
+ * Variational bound of the golden U-Net in bits per dimension on a fixed subset of the MNIST test
+ * set, with the project's definitions (formula catalog F1-F3): per image
+ *   -ELBO = L_T + Σ_{t=2..T} L_{t-1} + L_0
+ * with L_T = priorBpd (src/reference/elbo.ts, float64 on the host) and every other term from the
+ * tensor tier's vbTerms (src/gpu/elbo.ts, the float32 twin of the reference's vbTerms): reverse
+ * variance σ_t² = β̃_t ('posterior', the reference's contract), the discretized Gaussian decoder with
+ * the exact (erf) CDF, the model's own parameterization (config.objective). A class-conditional
+ * model is evaluated conditionally on each test image's true label (bits/dim of p(x | y)).
+ *
+ * Two estimators, one noise draw per (image, t) from Rng(seed) in the order image-major, t ascending
+ * (the order of the reference's `vlb`, so 'all' reproduces it draw for draw):
+ *   'all'        every t = 1..T (T model evaluations per image; the unbiased one-sample estimate of
+ *                the reference's vlb);
+ *   K (number)   L_0 exactly at t = 1, plus stratified sampling of t = 2..T: K strata of (nearly)
+ *                equal width w_k, one t drawn uniformly in each (rng.int) and weighted by w_k. Since
+ *                E[w_k L_{t_k}] = Σ_{t in stratum k} L_t, this is an unbiased estimate of the same
+ *                bound with K + 1 model evaluations per image (used for the fast subset).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { vbTerms } from '../gpu/elbo.js';
+import { makeTensorSchedule } from '../gpu/schedules.js';
+import { priorBpd } from '../reference/elbo.js';
+import { DiffusionInputError } from '../reference/errors.js';
+import { Rng } from '../reference/rng.js';
+import { makeSchedule } from '../reference/schedules.js';
+import type { GoldenUnet } from './generate.js';
+
+export interface BpdResult {
+  /** Mean over images of the per-image bound, bits/dim. */
+  mean: number;
+  perImage: Float64Array;
+  /** Mean prior term L_T and mean decoder term L_0 (bits/dim). */
+  prior: number;
+  decoder: number;
+  evaluations: number;
+}
+
+/** The (t, weight) rows of one image (see the file comment), drawing the strata's t from rng. */
+export function timestepPlan(T: number, tSamples: 'all' | number, rng: Rng): { t: number; w: number }[] {
+  if (tSamples === 'all') return Array.from({ length: T }, (_, i) => ({ t: i + 1, w: 1 }));
+  if (!Number.isInteger(tSamples) || tSamples < 1 || tSamples > T - 1) throw new DiffusionInputError('tSamples', tSamples, `must be 'all' or an integer in 1..${T - 1}`);
+  const plan = [{ t: 1, w: 1 }];
+  const span = T - 1; // t = 2..T
+  for (let k = 0; k < tSamples; k++) {
+    const lo = Math.floor((k * span) / tSamples);
+    const hi = Math.floor(((k + 1) * span) / tSamples);
+    const w = hi - lo;
+    plan.push({ t: 2 + lo + rng.int(w), w });
+  }
+  return plan;
+}
+
+/**
+ * The bound (bits/dim) of the U-Net on m images x0 (m·D floats on the 8-bit grid of [-1, 1]),
+ * conditioned on labels for a class-conditional model.
+ */
+export function vlbBitsPerDim(g: GoldenUnet, x0: Float32Array, labels: ArrayLike<number> | null, options: { seed: number; tSamples: 'all' | number; rowsPerCall?: number; onProgress?: (done: number, total: number) => void }): BpdResult {
+  const D = g.unet.imageSize * g.unet.imageSize * g.unet.inChannels;
+  const m = x0.length / D;
+  if (!Number.isInteger(m) || m < 1) throw new DiffusionInputError('x0', `length ${x0.length}`, `must hold whole images of ${D} values`);
+  const cond = g.unet.numClasses > 0;
+  if (cond && (!labels || labels.length !== m)) throw new DiffusionInputError('labels', labels, `a class-conditional model needs ${m} labels`);
+  const T = g.config.schedule.T;
+  const host = makeSchedule(g.betas);
+  const ts = makeTensorSchedule(g.betas);
+  const rng = new Rng(options.seed);
+  const rowsPerCall = options.rowsPerCall ?? 64;
+  // All rows first (image-major, t ascending), with their noise, in the reference's draw order.
+  const rows: { img: number; t: number; w: number; noise: Float32Array }[] = [];
+  for (let i = 0; i < m; i++) {
+    const plan = timestepPlan(T, options.tSamples, rng);
+    for (const p of plan) rows.push({ img: i, t: p.t, w: p.w, noise: Float32Array.from(rng.normals(D)) });
+  }
+  const perImage = new Float64Array(m);
+  let decoder = 0;
+  try {
+    for (let s = 0; s < rows.length; s += rowsPerCall) {
+      const chunk = rows.slice(s, s + rowsPerCall);
+      const b = chunk.length;
+      const xb = new Float32Array(b * D);
+      const nb = new Float32Array(b * D);
+      chunk.forEach((r, k) => {
+        xb.set(x0.subarray(r.img * D, (r.img + 1) * D), k * D);
+        nb.set(r.noise, k * D);
+      });
+      const tHost = chunk.map((r) => r.t);
+      const lab = cond ? chunk.map((r) => labels![r.img]) : null;
+      const res = tf.tidy(() => {
+        const x = tf.tensor2d(xb, [b, D]);
+        const nz = tf.tensor2d(nb, [b, D]);
+        const tT = tf.tensor1d(tHost, 'int32');
+        return vbTerms(ts, (xt) => g.apply(xt, tHost, lab), x, tT, nz, { prediction: g.config.objective });
+      });
+      const v = res.dataSync();
+      res.dispose();
+      chunk.forEach((r, k) => {
+        perImage[r.img] += r.w * v[k];
+        if (r.t === 1) decoder += v[k];
+      });
+      options.onProgress?.(Math.min(s + rowsPerCall, rows.length), rows.length);
+    }
+  } finally {
+    ts.dispose?.();
+  }
+  let prior = 0;
+  for (let i = 0; i < m; i++) {
+    const p = priorBpd(host, Float64Array.from(x0.subarray(i * D, (i + 1) * D))) as number;
+    prior += p;
+    perImage[i] += p;
+  }
+  return { mean: perImage.reduce((a, c) => a + c, 0) / m, perImage, prior: prior / m, decoder: decoder / m, evaluations: rows.length };
+}
