@@ -11,14 +11,24 @@ Prints pass/fail per vector family and exits 1 if any applicable case fails (2 o
 The file has three parts:
   1. a small reference-style numpy implementation (improved-diffusion-like arrays, 0-based
      internally) of the families it covers: schedules, forward, posterior, parameterizations,
-     DDPM / DDIM steps and timesteps, KL / decoder and VLB terms: the "implementation under test";
+     DDPM / DDIM steps and timesteps, KL / decoder and VLB terms, and the score family (Gaussian-
+     mixture log density / score / Tweedie posterior mean, VP / VE / discrete-VP / InDI processes,
+     one-step samplers: Langevin, annealed Langevin, Euler-Maruyama, VP / VE reverse SDE,
+     predictor-corrector, PF-ODE Euler / Heun / RK4, DPM-Solver-1/2/3 and ++(2M), InDI, and
+     classifier / classifier-free guidance): the "implementation under test";
   2. the ADAPTER: one function per vector operation, mapping the vectors' conventions (the papers'
      1-based t, betas given as a list, named inputs) onto the implementation.  To check your own
      code, replace the bodies of the adapter functions (or the whole ADAPTER dict) with calls
      into it;
   3. the runner: loads vectors/*.json, calls the adapter, compares with the float64 tolerance.
 A case whose operation is not in ADAPTER counts as "not applicable". Invalid cases pass when the
-adapter raises any exception.
+adapter raises any exception. Each family line also shows the largest |error|/tolerance among its
+passing cases (how close to the tolerances the implementation runs).
+
+Score-family vectors give the model as data: {'kind': 'given', output, value} is the model's output
+at the step's input (x, t) (the only point a one-evaluation step may call it at), {'kind': 'mixture',
+output, mixture} the exact oracle of a Gaussian mixture (evaluated here by the harness's own oracle
+with no injected bug: the model is a given fixture, not part of the implementation under test).
 """
 import argparse
 import glob
@@ -271,6 +281,490 @@ def vb_terms_bpd(d, model, x0, t, noise):
     return float(nats / (x0.size * math.log(2.0)))
 
 
+# ---------------------------------------------------------------------------------------------
+# Score family (catalog E3-E9, G): Gaussian-mixture oracles, continuous-time processes, one-step
+# samplers and guidance, written from the formulas (see the vector files' headers), float64.
+# ---------------------------------------------------------------------------------------------
+
+
+def _finite(name, v):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise InvalidInput(f"{name} = {v!r}: must be a finite number")
+    return float(v)
+
+
+class Mixture:
+    """x_0 ~ sum_k w_k N(mu_k, S_k); every covariance kept as a full d x d matrix."""
+
+    def __init__(self, spec):
+        w = spec.get("weights")
+        if not isinstance(w, list) or not w:
+            raise InvalidInput("weights: must be a non-empty list")
+        w = np.array([_finite("weights[k]", v) for v in w])
+        if np.any(w <= 0):
+            raise InvalidInput("weights must be > 0")
+        if abs(w.sum() - 1.0) > 1e-12 * w.size:
+            raise InvalidInput(f"weights must sum to 1 (sum {w.sum()!r})")
+        if BUG == "mixture_weights":
+            w = np.full(w.size, 1.0 / w.size)
+        means = spec.get("means")
+        if not isinstance(means, list) or len(means) != w.size:
+            raise InvalidInput("means: one per weight")
+        self.means = np.array([vec([m] if not isinstance(m, list) else m) for m in means])
+        if self.means.ndim != 2:
+            raise InvalidInput("means: equal lengths")
+        self.K, self.d = self.means.shape
+        self.w = w
+        keys = [k for k in ("variances", "stds", "covariances") if spec.get(k) is not None]
+        if len(keys) != 1:
+            raise InvalidInput("give exactly one of variances, stds, covariances")
+        lst = spec[keys[0]]
+        if not isinstance(lst, list) or len(lst) != self.K:
+            raise InvalidInput(f"{keys[0]}: one per weight")
+        covs = []
+        for c in lst:
+            if keys[0] == "covariances":
+                m = np.asarray(c, dtype=np.float64)
+                if m.shape != (self.d, self.d) or not np.all(np.isfinite(m)):
+                    raise InvalidInput("covariance: d x d finite matrix")
+                if np.max(np.abs(m - m.T)) > 1e-12 * np.max(np.abs(m)):
+                    raise InvalidInput("covariance not symmetric")
+                try:
+                    np.linalg.cholesky(m)
+                except np.linalg.LinAlgError as exc:
+                    raise InvalidInput("covariance not positive definite") from exc
+            else:
+                v = np.full(self.d, float(c)) if isinstance(c, (int, float)) else vec(c)
+                if v.shape != (self.d,) or np.any(~np.isfinite(v)) or np.any(v <= 0):
+                    raise InvalidInput("variances must be finite and > 0")
+                m = np.diag(v * v if keys[0] == "stds" else v)
+            covs.append(m)
+        self.covs = covs
+
+    def _eval(self, alpha, sigma, x):
+        alpha, sigma = _finite("alpha", alpha), _finite("sigma", sigma)
+        if alpha < 0 or sigma < 0 or (alpha == 0 and sigma == 0):
+            raise InvalidInput("need alpha >= 0, sigma >= 0, not both 0")
+        x = vec(x)
+        if x.shape != (self.d,):
+            raise InvalidInput("x: shape mismatch")
+        a2 = alpha if BUG == "noisy_marginal" else alpha * alpha
+        logc, ws = np.empty(self.K), []
+        for k in range(self.K):
+            C = a2 * self.covs[k] + sigma * sigma * np.eye(self.d)
+            L = np.linalg.cholesky(C)
+            r = x - alpha * self.means[k]
+            y = np.linalg.solve(L, r)
+            ws.append(np.linalg.solve(L.T, y))
+            logc[k] = math.log(self.w[k]) - 0.5 * (self.d * math.log(2 * math.pi) + 2 * np.sum(np.log(np.diag(L))) + y @ y)
+        mx = logc.max()
+        logp = mx + math.log(np.sum(np.exp(logc - mx)))
+        return logp, np.exp(logc - logp), ws, alpha, sigma, x
+
+    def log_pdf(self, alpha, sigma, x):
+        return self._eval(alpha, sigma, x)[0]
+
+    def score(self, alpha, sigma, x):
+        _, r, ws, *_ = self._eval(alpha, sigma, x)
+        s = -sum(r[k] * ws[k] for k in range(self.K))
+        return -s if BUG == "score_sign" else s
+
+    def posterior_mean(self, alpha, sigma, x):
+        _, r, ws, alpha, sigma, x = self._eval(alpha, sigma, x)
+        if BUG == "tweedie_scale" and alpha > 0:
+            return (x + sigma * self.score(alpha, sigma, x)) / alpha
+        return sum(r[k] * (self.means[k] + alpha * self.covs[k] @ ws[k]) for k in range(self.K))
+
+
+def _softplus(v):
+    return v + math.log1p(math.exp(-v)) if v > 0 else math.log1p(math.exp(v))
+
+
+class Process:
+    """x_t = alpha(t) x_0 + sigma(t) eps with SDE coefficients f, g^2 and lambda = log(alpha/sigma)."""
+
+    def __init__(self, spec):
+        if not isinstance(spec, dict):
+            raise InvalidInput("process: must be an object")
+        self.kind = spec.get("kind")
+        o = spec.get("options") or {}
+        if self.kind == "vp":
+            self.b0, self.b1 = _finite("betaMin", o.get("betaMin", 0.1)), _finite("betaMax", o.get("betaMax", 20))
+            if not (0 < self.b0 <= self.b1):
+                raise InvalidInput("need 0 < betaMin <= betaMax")
+            self.tmax = 1.0
+        elif self.kind == "ve":
+            self.s0, self.s1 = _finite("sigmaMin", o.get("sigmaMin", 0.01)), _finite("sigmaMax", o.get("sigmaMax", 50))
+            if not (0 < self.s0 < self.s1):
+                raise InvalidInput("need 0 < sigmaMin < sigmaMax")
+            self.tmax = 1.0
+        elif self.kind == "indi":
+            self.b, self.sig, self.c = _finite("noise", o.get("noise", 1)), o.get("signal", 0), _finite("extraNoise", o.get("extraNoise", 0))
+            if not (self.b > 0) or self.sig not in (0, 1) or not (0 <= self.c <= 2 * self.b):
+                raise InvalidInput("indi: noise > 0, signal in {0, 1}, 0 <= extraNoise <= 2 noise")
+            self.tmax = 1.0
+        elif self.kind == "discrete-vp":
+            b = check_betas(spec.get("betas"))
+            self.la = np.append(0.0, np.cumsum(np.log1p(-b)))
+            if not math.isfinite(self.la[-1]):
+                raise InvalidInput("zero terminal SNR: no continuous process")
+            self.T = b.size
+            self.tmax = float(self.T)
+        else:
+            raise InvalidInput(f"unknown process kind {self.kind!r}")
+
+    def check(self, t):
+        t = _finite("t", t)
+        if not (0 <= t <= self.tmax):
+            raise InvalidInput(f"t = {t} outside [0, {self.tmax}]")
+        return t
+
+    def _logab(self, t):
+        if self.kind == "vp":
+            return -(self.b0 * t + 0.5 * (self.b1 - self.b0) * t * t)
+        i = min(int(math.floor(t)), self.T - 1)
+        return self.la[i] + (t - i) * (self.la[i + 1] - self.la[i])
+
+    def alpha(self, t):
+        t = self.check(t)
+        if self.kind == "ve":
+            return 1.0
+        if self.kind == "indi":
+            return 1 - t + self.sig * t
+        return math.exp(0.5 * self._logab(t))
+
+    def sigma(self, t):
+        t = self.check(t)
+        if self.kind == "ve":
+            return self.s0 * (self.s1 / self.s0) ** t
+        if self.kind == "indi":
+            return t * math.sqrt(self.b ** 2 + self.c ** 2 * (1 - t) ** 2)
+        return math.sqrt(-math.expm1(self._logab(t)))
+
+    def lam(self, t):
+        t = self.check(t)
+        if self.kind in ("vp", "discrete-vp"):
+            la = self._logab(t)
+            return 0.5 * (la - math.log(-math.expm1(la))) if la < 0 else math.inf
+        if self.kind == "ve":
+            return -math.log(self.sigma(t))
+        return math.log(self.alpha(t)) - math.log(self.sigma(t)) if t > 0 else math.inf
+
+    def f(self, t):
+        t = self.check(t)
+        if self.kind == "vp":
+            return -0.5 * (self.b0 + t * (self.b1 - self.b0))
+        if self.kind == "ve":
+            return 0.0
+        if self.kind == "indi":
+            return (self.sig - 1) / self.alpha(t)
+        i = min(int(math.floor(t)), self.T - 1)
+        return 0.5 * (self.la[i + 1] - self.la[i])
+
+    def g2(self, t):
+        t = self.check(t)
+        if self.kind == "vp":
+            return self.b0 + t * (self.b1 - self.b0)
+        if self.kind == "ve":
+            return 2 * self.sigma(t) ** 2 * math.log(self.s1 / self.s0)
+        if self.kind == "indi":
+            return 2 * t * (self.b ** 2 + self.c ** 2 * (1 - t) * (1 - 2 * t)) - 2 * self.f(t) * self.sigma(t) ** 2
+        return -2 * self.f(t)
+
+    def t_of_lambda(self, lam):
+        if self.kind == "vp":
+            L = _softplus(-2 * lam)
+            return min(2 * L / (self.b0 + math.sqrt(self.b0 ** 2 + 2 * (self.b1 - self.b0) * L)), 1.0)
+        if self.kind == "ve":
+            return min(max((-lam - math.log(self.s0)) / math.log(self.s1 / self.s0), 0.0), 1.0)
+        if self.kind == "discrete-vp":
+            target = -_softplus(-2 * lam)
+            lo = int(np.searchsorted(-self.la, -target, side="right")) - 1
+            lo = min(max(lo, 0), self.T - 1)
+            return lo + (target - self.la[lo]) / (self.la[lo + 1] - self.la[lo])
+        lo, hi = 0.0, 1.0
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if self.lam(mid) > lam else (lo, mid)
+        return 0.5 * (lo + hi)
+
+
+OUTPUTS = ("eps", "x0", "v", "score")
+
+
+class Model:
+    """A model (output kind + function of (x, t)) on a process, with the D1-D3 conversions."""
+
+    def __init__(self, proc, output, fn):
+        if output not in OUTPUTS:
+            raise InvalidInput(f"unknown model output {output!r}")
+        self.p, self.output, self.fn = proc, output, fn
+
+    def eps(self, x, t):
+        o, a, s = self.fn(x, t), self.p.alpha(t), self.p.sigma(t)
+        if self.output == "eps":
+            return o
+        if self.output == "score":
+            return (s if BUG == "score_sign" else -s) * o
+        if self.output == "x0":
+            if not s > 0:
+                raise InvalidInput("eps undefined at sigma = 0")
+            return (x - a * o) / s
+        return (a * o + s * x) / (a * a + s * s)
+
+    def score(self, x, t):
+        if self.output == "score":
+            s = self.fn(x, t)
+        else:
+            sg = self.p.sigma(t)
+            if not sg > 0:
+                raise InvalidInput("score undefined at sigma = 0")
+            s = -self.eps(x, t) / sg
+        return -s if BUG == "score_sign" else s
+
+    def x0(self, x, t):
+        a, s = self.p.alpha(t), self.p.sigma(t)
+        if self.output == "x0":
+            return self.fn(x, t)
+        if self.output == "v":
+            return (a * x - s * self.fn(x, t)) / (a * a + s * s)
+        if not a > 0:
+            raise InvalidInput("x0 undefined at alpha = 0")
+        if self.output == "score":
+            return (x + (s if BUG == "tweedie_scale" else s * s) * self.fn(x, t)) / a
+        return (x - s * self.eps(x, t)) / a
+
+
+def mixture_model(mix, proc, output):
+    """The exact oracle: E[x_0|x_t] from the component posteriors, converted to the output kind."""
+    if output not in OUTPUTS:
+        raise InvalidInput(f"unknown model output {output!r}")
+
+    def fn(x, t):
+        a, s = proc.alpha(t), proc.sigma(t)
+        if output == "score":
+            return mix.score(a, s, x)
+        x0 = mix.posterior_mean(a, s, x)
+        if output == "x0":
+            return x0
+        if not s > 0:
+            raise InvalidInput("eps and v undefined at sigma = 0")
+        e = -s * mix.score(a, s, x) if (BUG == "score_sign" and output == "eps") else (x - a * x0) / s
+        return e if output == "eps" else a * e - s * x0
+    return Model(proc, output, fn)
+
+
+def check_grid(grid, proc, decreasing=True, min_len=2):
+    g = [_finite("timeGrid[i]", v) for v in grid]
+    if len(g) < min_len:
+        raise InvalidInput(f"time grid needs at least {min_len} times")
+    for t in g:
+        proc.check(t)
+    d = np.diff(g)
+    if d.size and not (np.all(d < 0) or (not decreasing and np.all(d > 0))):
+        raise InvalidInput("time grid must be strictly monotone (decreasing for sampling)")
+    return g
+
+
+def _langevin(model, x, grid, o, noise, anneal):
+    levels = check_grid(grid, model.p, True, 1)
+    tau = _finite("stepSize", o.get("stepSize"))
+    M = o.get("stepsPerLevel", 1)
+    if not tau > 0 or not isinstance(M, int) or M < 1:
+        raise InvalidInput("need stepSize > 0 and an integer stepsPerLevel >= 1")
+    sL = model.p.sigma(levels[-1])
+    for t in levels:
+        ti = tau * model.p.sigma(t) ** 2 / sL ** 2 if anneal else tau
+        for _ in range(M):
+            k = 1.0 if BUG == "langevin_noise_scale" else 2.0
+            x = x + ti * model.score(x, t) + math.sqrt(k * ti) * noise()
+    return x
+
+
+def _euler_maruyama(model, x, grid, o, noise):
+    g = check_grid(grid, model.p)
+    for i in range(len(g) - 1):
+        t, dt = g[i], g[i + 1] - g[i]
+        drift = model.p.f(t) * x - model.p.g2(t) * model.score(x, t)
+        x = x + drift * dt
+        if not (i == len(g) - 2 and o.get("denoiseLastStep")):
+            x = x + math.sqrt(model.p.g2(t)) * math.sqrt(abs(dt)) * noise()
+    return x
+
+
+def _vp_beta(p, t, tn):
+    return -math.expm1(2 * math.log(p.alpha(t) / p.alpha(tn)))
+
+
+def _vp_reverse(model, x, t, tn, z):
+    if model.p.kind not in ("vp", "discrete-vp"):
+        raise InvalidInput("vp-reverse-sde needs a VP process")
+    beta = _vp_beta(model.p, t, tn)
+    c = 0.5 * beta if BUG == "vp_sde_drift" else beta
+    return (x + c * model.score(x, t)) / math.sqrt(1 - beta) + math.sqrt(beta) * z
+
+
+def _ve_reverse(model, x, t, tn, z):
+    if model.p.kind != "ve":
+        raise InvalidInput("ve-reverse-sde needs a VE process")
+    s, sn = model.p.sigma(t), model.p.sigma(tn)
+    dv = s - sn if BUG == "ve_sde_increment" else s * s - sn * sn
+    return x + dv * model.score(x, t) + math.sqrt(dv) * z
+
+
+def _reverse(step):
+    def run(model, x, grid, o, noise):
+        g = check_grid(grid, model.p)
+        for i in range(len(g) - 1):
+            x = step(model, x, g[i], g[i + 1], noise())
+        return x
+    return run
+
+
+def _pc(model, x, grid, o, noise):
+    if model.p.kind not in ("vp", "discrete-vp", "ve"):
+        raise InvalidInput("predictor-corrector needs a VP or VE process")
+    g = check_grid(grid, model.p)
+    M = o.get("correctorSteps", 1)
+    snr = _finite("snr", o.get("snr", 0.16))
+    if not isinstance(M, int) or M < 0 or not snr > 0:
+        raise InvalidInput("need an integer correctorSteps >= 0 and snr > 0")
+    ve = model.p.kind == "ve"
+    for i in range(len(g) - 1):
+        t, tn = g[i], g[i + 1]
+        beta = 0.0 if ve else _vp_beta(model.p, t, tn)
+        x = (_ve_reverse if ve else _vp_reverse)(model, x, t, tn, noise())
+        for _ in range(M):
+            s = model.score(x, tn)
+            z = noise()
+            if o.get("stepSize") is not None:
+                eps = o["stepSize"]
+            else:
+                q = snr * np.linalg.norm(z) / np.linalg.norm(s)
+                eps = 2 * (1.0 if ve else 1 - beta) * q * q
+            x = x + eps * s + math.sqrt(2 * eps) * z
+    return x
+
+
+def _ode(kind):
+    def run(model, x, grid, o, noise):
+        g = check_grid(grid, model.p, decreasing=False)
+        F = lambda y, t: model.p.f(t) * y - 0.5 * model.p.g2(t) * model.score(y, t)  # noqa: E731
+        for i in range(len(g) - 1):
+            t, h = g[i], g[i + 1] - g[i]
+            k1 = F(x, t)
+            if kind == "euler" or (kind == "heun" and BUG == "heun_correction"):
+                x = x + h * k1
+            elif kind == "heun":
+                x = x + h / 2 * (k1 + F(x + h * k1, t + h))
+            else:
+                k2 = F(x + h / 2 * k1, t + h / 2)
+                k3 = F(x + h / 2 * k2, t + h / 2)
+                k4 = F(x + h * k3, t + h)
+                w = (0.25, 0.25, 0.25, 0.25) if BUG == "rk4_weights" else (1 / 6, 1 / 3, 1 / 3, 1 / 6)
+                x = x + h * (w[0] * k1 + w[1] * k2 + w[2] * k3 + w[3] * k4)
+        return x
+    return run
+
+
+def _dpm(order):
+    def run(model, x, grid, o, noise):
+        p = model.p
+        g = check_grid(grid, p, decreasing=False)
+        for i in range(len(g) - 1):
+            s, t = g[i], g[i + 1]
+            ls, lt = p.lam(s), p.lam(t)
+            if not (math.isfinite(ls) and math.isfinite(lt)):
+                raise InvalidInput("lambda infinite: DPM-Solver needs alpha > 0 and sigma > 0")
+            h = ls - lt if BUG == "dpm_lambda_direction" else lt - ls
+            es = model.eps(x, s)
+            base = p.alpha(t) / p.alpha(s) * x - p.sigma(t) * math.expm1(h) * es
+            if order == 1:
+                x = base
+                continue
+            r1 = 0.5 if order == 2 else 1 / 3
+            s1 = p.t_of_lambda(ls + r1 * (lt - ls))
+            u1 = p.alpha(s1) / p.alpha(s) * x - p.sigma(s1) * math.expm1(r1 * h) * es
+            d1 = model.eps(u1, s1) - es
+            if order == 2:
+                x = base - p.sigma(t) / (2 * r1) * math.expm1(h) * d1
+                continue
+            r2 = 2 / 3
+            phi = lambda v: math.expm1(v) / v - 1  # noqa: E731
+            s2 = p.t_of_lambda(ls + r2 * (lt - ls))
+            u2 = p.alpha(s2) / p.alpha(s) * x - p.sigma(s2) * math.expm1(r2 * h) * es - p.sigma(s2) * r2 / r1 * phi(r2 * h) * d1
+            d2 = model.eps(u2, s2) - es
+            x = base - p.sigma(t) / r2 * phi(h) * d2
+        return x
+    return run
+
+
+def _dpmpp2m(model, x, grid, o, noise):
+    p = model.p
+    g = check_grid(grid, p, decreasing=False)
+    prev, prev_h = None, 0.0
+    for i in range(len(g) - 1):
+        s, t = g[i], g[i + 1]
+        h = p.lam(t) - p.lam(s)
+        d0 = model.x0(x, s)
+        D = d0 if prev is None else (1 + 1 / (2 * prev_h / h)) * d0 - 1 / (2 * prev_h / h) * prev
+        x = p.sigma(t) / p.sigma(s) * x - p.alpha(t) * math.expm1(-h) * D
+        prev, prev_h = d0, h
+    return x
+
+
+def _indi(model, x, grid, o, noise):
+    if model.p.kind != "indi":
+        raise InvalidInput("indi needs an InDI process")
+    g = check_grid(grid, model.p)
+    c = model.p.c
+    stochastic = o.get("stochastic", c > 0)
+    if c > 0 and not stochastic:
+        raise InvalidInput("extra noise c > 0 needs the stochastic step")
+    se = lambda t: c * (1 - t)  # noqa: E731
+    for i in range(len(g) - 1):
+        t, tn = g[i], g[i + 1]
+        d = model.x0(x, t)
+        x = tn / t * x + (1 - tn / t) * d
+        if stochastic:
+            k = math.sqrt(tn) if BUG == "indi_extra_noise" else tn
+            x = x + k * math.sqrt(se(tn) ** 2 - se(t) ** 2) * noise()
+    return x
+
+
+SAMPLERS = {
+    "langevin": lambda m, x, g, o, n: _langevin(m, x, g, o, n, False),
+    "annealed-langevin": lambda m, x, g, o, n: _langevin(m, x, g, o, n, True),
+    "euler-maruyama": _euler_maruyama,
+    "vp-reverse-sde": _reverse(_vp_reverse),
+    "ve-reverse-sde": _reverse(_ve_reverse),
+    "predictor-corrector": _pc,
+    "ode-euler": _ode("euler"),
+    "ode-heun": _ode("heun"),
+    "ode-rk4": _ode("rk4"),
+    "dpm-solver-1": _dpm(1),
+    "dpm-solver-2": _dpm(2),
+    "dpm-solver-3": _dpm(3),
+    "dpm-solver++2m": _dpmpp2m,
+    "indi": _indi,
+}
+
+
+def classifier_guided_eps(model, grad, w, x, t):
+    w = _finite("w", w)
+    if w < 0:
+        raise InvalidInput("classifier guidance scale must be >= 0")
+    return model.eps(x, t) - w * model.p.sigma(t) * grad
+
+
+def classifier_free_eps(cond, uncond, w, x, t):
+    w = _finite("w", w)
+    if w < -1:
+        raise InvalidInput("classifier-free guidance scale must be >= -1")
+    ec, eu = cond.eps(x, t), uncond.eps(x, t)
+    return eu + w * (ec - eu) if BUG == "cfg_scale_convention" else (1 + w) * ec - w * eu
+
+
 # =============================================================================================
 # Part 2: the ADAPTER — replace these bodies to check your own implementation.
 # Conventions (see the vector files' indexConvention): t is the papers' 1-based step index,
@@ -282,6 +776,69 @@ def vb_terms_bpd(d, model, x0, t, noise):
 def _affine_model(spec):
     scale, shift = spec["scale"], np.asarray(spec["shift"], dtype=np.float64)
     return lambda xt, t: scale * xt + shift
+
+
+def _without_bug(fn):
+    global BUG
+    saved, BUG = BUG, None
+    try:
+        return fn()
+    finally:
+        BUG = saved
+
+
+def _fixture_model(spec, proc, x_in, t_in):
+    """A vector's model: {'kind': 'given', output, value} = its output at the step's input (x, t) only;
+    {'kind': 'mixture', output, mixture} = the exact oracle of that Gaussian mixture on the process."""
+    if spec["kind"] == "given":
+        value = vec(spec["value"])
+
+        def fn(x, t):
+            if abs(t - t_in) > 1e-12 * max(1.0, abs(t_in)) or np.any(np.abs(x - x_in) > 1e-12 * np.maximum(1.0, np.abs(x_in))):
+                raise RuntimeError("the vector gives the model output only at the step's input (x, t)")
+            return value
+        return Model(proc, spec["output"], fn)
+    if spec["kind"] == "mixture":
+        # The fixture is given, not under test: evaluate the oracle without any injected bug.
+        oracle = _without_bug(lambda: mixture_model(Mixture(spec["mixture"]), proc, spec["output"]))
+        return Model(proc, spec["output"], lambda x, t: _without_bug(lambda: oracle.fn(x, t)))
+    raise ValueError(f"unknown model kind {spec['kind']!r}")
+
+
+def _noise_source(draws, like):
+    it = iter(draws or [])
+
+    def noise():
+        z = next(it, None)
+        if z is None:
+            raise RuntimeError("the step asked for more noise draws than the vector gives")
+        return vec(z, like)
+    return noise
+
+
+def _sampler_step(i):
+    if i["sampler"] not in SAMPLERS:
+        raise InvalidInput(f"unknown sampler {i['sampler']!r}")
+    proc, x, grid = Process(i["process"]), vec(i["x"]), list(i["timeGrid"])
+    o = dict(i.get("options") or {})
+    noise = _noise_source(o.pop("noise", None), x)
+    model = _fixture_model(i["model"], proc, x, grid[0] if grid else 0.0)
+    return {"out": SAMPLERS[i["sampler"]](model, x, grid, o, noise)}
+
+
+def _process_coefficients(i):
+    p, t = Process(i["process"]), i["t"]
+    return {"alpha": p.alpha(t), "sigma": p.sigma(t), "lambda": p.lam(t), "f": p.f(t), "g2": p.g2(t)}
+
+
+def _guided(i, classifier):
+    proc, x, t = Process(i["process"]), vec(i["x"]), i["t"]
+    proc.check(t)
+    if classifier:
+        m = _fixture_model(i["model"], proc, x, t)
+        return {"out": classifier_guided_eps(m, vec(i["classifierGrad"], x), i["w"], x, t)}
+    c, u = _fixture_model(i["condModel"], proc, x, t), _fixture_model(i["uncondModel"], proc, x, t)
+    return {"out": classifier_free_eps(c, u, i["w"], x, t)}
 
 
 ADAPTER = {
@@ -313,6 +870,15 @@ ADAPTER = {
     "normalKl": lambda i: {"out": normal_kl(vec(i["mean1"]), vec(i["logVar1"], i["mean1"]), vec(i["mean2"], i["mean1"]), vec(i["logVar2"], i["mean1"]))},
     "discretizedGaussianLogLikelihood": lambda i: {"out": discretized_gaussian_log_likelihood(vec(i["x"]), vec(i["mean"], i["x"]), vec(i["logScale"], i["x"]))},
     "vbTerms": lambda i: {"out": vb_terms_bpd(Diffusion(i["betas"]), _affine_model(i["model"]), vec(i["x0"]), i["t"], vec(i["noise"], i["x0"]))},
+    # score family: specs are plain JSON (see vectors/score-ops.ts and the files' headers)
+    "mixtureLogPdf": lambda i: {"out": Mixture(i["mixture"]).log_pdf(i["alpha"], i["sigma"], i["x"])},
+    "mixtureScore": lambda i: {"out": Mixture(i["mixture"]).score(i["alpha"], i["sigma"], i["x"])},
+    "mixturePosteriorMean": lambda i: {"out": Mixture(i["mixture"]).posterior_mean(i["alpha"], i["sigma"], i["x"])},
+    "processCoefficients": _process_coefficients,
+    "mixtureModelOutput": lambda i: {"out": mixture_model(Mixture(i["mixture"]), Process(i["process"]), i["output"]).fn(vec(i["x"]), Process(i["process"]).check(i["t"]))},
+    "samplerStep": _sampler_step,
+    "classifierGuidedEps": lambda i: _guided(i, True),
+    "classifierFreeGuidedEps": lambda i: _guided(i, False),
 }
 
 # =============================================================================================
@@ -332,11 +898,17 @@ def decode(v):
     return v
 
 
-def compare(actual, expected, tol):
+WORST = {}  # family -> (largest |actual - expected| / tolerance among passing cases, case id)
+
+
+def compare(actual, expected, tol, ratio=None):
     a = np.atleast_1d(np.asarray(actual, dtype=np.float64))
     e = np.atleast_1d(np.asarray(expected, dtype=np.float64))
     if a.shape != e.shape:
         return f"shape {a.shape}, expected {e.shape}"
+    if ratio is not None and tol > 0:
+        fin = np.isfinite(e)
+        ratio.append(float(np.max(np.abs(a[fin] - e[fin]), initial=0.0)) / tol)
     for k in range(e.size):
         if not math.isfinite(e[k]):
             if a[k] != e[k]:
@@ -363,17 +935,24 @@ def run_case(group, case, precision):
         out = fn(inputs)
     except Exception as exc:  # noqa: BLE001
         return "fail", f"raised on a valid input: {type(exc).__name__}: {exc}"
+    ratios = []
     for key, expected in case["expected"].items():
         if key not in out:
             return "fail", f"output {key} missing"
-        msg = compare(out[key], decode(expected), case["tolerance"][key][precision])
+        msg = compare(out[key], decode(expected), case["tolerance"][key][precision], ratios)
         if msg:
             return "fail", f"{key}{msg}"
+    fam = case["id"].split("/")[0]
+    if ratios and max(ratios) > WORST.get(fam, (0.0, ""))[0]:
+        WORST[fam] = (max(ratios), case["id"])
     return "pass", "ok"
 
 
 BUGS = ["prev_timestep", "final_alpha", "off_by_one", "noise_at_t1", "v_conversion", "t_zero_variance",
-        "log_variance_clip", "linear_endpoint", "zero_terminal_snr"]
+        "log_variance_clip", "linear_endpoint", "zero_terminal_snr",
+        # score family
+        "score_sign", "mixture_weights", "noisy_marginal", "tweedie_scale", "langevin_noise_scale", "vp_sde_drift",
+        "ve_sde_increment", "heun_correction", "rk4_weights", "dpm_lambda_direction", "indi_extra_noise", "cfg_scale_convention"]
 
 
 def main(argv=None):
@@ -404,7 +983,9 @@ def main(argv=None):
                     failures.append((case["id"], case["flags"], msg))
         total_fail += counts["fail"]
         verdict = "FAIL" if counts["fail"] else ("PASS" if counts["pass"] else "N/A ")
-        print(f"{verdict} {data['family']:<18} {counts['pass']:4d} passed {counts['fail']:4d} failed {counts['n/a']:4d} not applicable")
+        worst = WORST.get(data["family"])
+        print(f"{verdict} {data['family']:<18} {counts['pass']:4d} passed {counts['fail']:4d} failed {counts['n/a']:4d} not applicable"
+              + (f"   worst error/tolerance {worst[0]:.2e} ({worst[1]})" if worst else ""))
         for cid, flags, msg in failures if args.verbose else failures[:5]:
             print(f"       {cid} [{', '.join(flags)}]: {msg}")
         if failures and not args.verbose and len(failures) > 5:

@@ -281,7 +281,7 @@ export const scoreSteps: FamilyFn = (impl) => {
   inv.invalid('x-nan', { ...base('ode-euler', VP, [0.5, 0.4]), x: [0.3, 'NaN'] }, 'NaN in x');
   inv.invalid('pc-corrector-steps-negative', base('predictor-corrector', VP, [0.5, 0.4], { correctorSteps: -1, noise: z }), 'correctorSteps must be ≥ 0');
   inv.invalid('pc-snr-zero', base('predictor-corrector', VP, [0.5, 0.4], { snr: 0, noise: z }), 'snr must be > 0');
-  inv.invalid('indi-deterministic-with-extra-noise', base('indi', INDI_NOISY, [0.5, 0.4], {}, { kind: 'mixture', output: 'x0', mixture: MIX2 }), 'a process with extra noise c > 0 needs the stochastic step');
+  inv.invalid('indi-deterministic-with-extra-noise', base('indi', INDI_NOISY, [0.5, 0.4], { stochastic: false }, { kind: 'mixture', output: 'x0', mixture: MIX2 }), 'a process with extra noise c > 0 needs the stochastic step');
   inv.invalid('indi-on-vp', base('indi', VP, [0.5, 0.4]), 'InDI needs an InDI process');
   void D;
   return f;

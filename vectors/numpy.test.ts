@@ -5,6 +5,7 @@
  * that is missing the tests are registered as skipped with the reason in their names.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 const DIR = new URL('.', import.meta.url).pathname;
@@ -25,7 +26,7 @@ describe(`numpy harness ${suffix}`, () => {
     console.log(r.out.split('\n').filter((l) => /^(PASS|FAIL|N\/A)/.test(l)).join('\n'));
     expect(r.out).toContain('all applicable vectors passed');
     expect(r.status).toBe(0);
-    for (const fam of ['schedules', 'forward', 'posterior', 'parameterizations', 'ddpm', 'ddim', 'kl-decoder', 'vlb']) {
+    for (const fam of ['schedules', 'forward', 'posterior', 'parameterizations', 'ddpm', 'ddim', 'kl-decoder', 'vlb', 'score-mixture', 'score-steps', 'dpm-solver', 'guidance']) {
       expect(r.out).toMatch(new RegExp(`PASS ${fam}\\s`));
     }
   });
@@ -44,6 +45,25 @@ describe(`numpy harness ${suffix}`, () => {
     const failing = r.out.split('\n').filter((l) => /^\s+\S+\/\S+\/\S+ \[/.test(l));
     expect(failing.length).toBeGreaterThan(0);
     for (const l of failing) expect(l).toContain('FINAL_ALPHA');
+  });
+
+  runIt('each score-family --inject-bug fails every vector flagged for it', () => {
+    const flagged = new Map<string, Set<string>>();
+    for (const f of readdirSync(DIR).filter((n) => n.endsWith('.json'))) {
+      const data = JSON.parse(readFileSync(`${DIR}${f}`, 'utf8')) as { testGroups: { tests: { id: string; flags: string[] }[] }[] };
+      for (const g of data.testGroups) for (const c of g.tests) for (const fl of c.flags) flagged.set(fl, (flagged.get(fl) ?? new Set()).add(c.id));
+    }
+    const bugs = ['score_sign', 'mixture_weights', 'noisy_marginal', 'tweedie_scale', 'langevin_noise_scale', 'vp_sde_drift', 've_sde_increment',
+      'heun_correction', 'rk4_weights', 'dpm_lambda_direction', 'indi_extra_noise', 'cfg_scale_convention'];
+    for (const bug of bugs) {
+      const r = run('--inject-bug', bug, '--verbose');
+      expect(r.status, bug).toBe(1);
+      const failing = new Set(r.out.split('\n').map((l) => /^\s+(\S+\/\S+\/\S+) \[/.exec(l)?.[1]).filter((x): x is string => !!x));
+      const ids = [...(flagged.get(bug.toUpperCase()) ?? [])];
+      expect(ids.length, bug).toBeGreaterThan(0);
+      expect(ids.filter((id) => !failing.has(id)), `${bug}: flagged vectors the numpy bug passes`).toEqual([]);
+      console.log(`  --inject-bug ${bug}: ${failing.size} failing vectors, all ${ids.length} flagged ${bug.toUpperCase()} among them`);
+    }
   });
 
   runIt('a usage error exits 2 (no vector files)', () => {
