@@ -35,6 +35,26 @@ export function fmtRate(v: number): string {
   return v.toPrecision(3);
 }
 
+/**
+ * Nominal floating-point operations per element of each formula op (a multiply, add, divide, square
+ * root or transcendental counts as one), for the formula rows' GFLOP/s and fraction of the peak:
+ *   qSample      √ᾱ·x0 + √(1-ᾱ)·ε                                      3
+ *   qPosterior   c1·x0 + c2·xt                                            3
+ *   ddpmStep     x̂0 = (x - √(1-ᾱ)ε)/√ᾱ (3), μ = c1·x̂0 + c2·x (3), + σz (2)  8
+ *   ddimStep     x̂0 (3), √ᾱ'·x̂0 + c·ε (3)                               6
+ *   normalKl     ½[e^{Δ} - 1 - Δ + (m1-m2)²e^{-lv2}] with Δ = lv1 - lv2     11
+ *   decoderNll   two scaled offsets, two Φ, a difference and a log          12
+ * These are elementwise, memory-bound kernels: the fraction of a matrix-product peak they reach
+ * is small by nature and is shown only because every workload is set against the same ceiling.
+ */
+export const FORMULA_FLOPS_PER_ELEMENT: Record<string, number> = { qSample: 3, qPosterior: 3, ddpmStep: 8, ddimStep: 6, normalKl: 11, decoderNll: 12 };
+
+/** GFLOP/s of a formula row (nominal operation count × elements/s), or undefined. */
+export function formulaGflops(r: BenchRow): number | undefined {
+  const f = FORMULA_FLOPS_PER_ELEMENT[r.name];
+  return r.workload === 'formula' && f && r.throughput ? (f * r.throughput) / 1e9 : undefined;
+}
+
 function pct(v: number | undefined): string {
   return v === undefined ? '—' : `${(100 * v).toFixed(v < 0.01 ? 2 : 1)} %`;
 }
@@ -67,7 +87,8 @@ function find(r: BenchResult, workload: string, name: string, tier: string, batc
 export function headlineTable(r: BenchResult): string {
   const tiers = tierOrder(r).filter((t) => r.rows.some((x) => x.tier === t && ['sampler', 'unet-forward', 'train', 'peer'].includes(x.workload)));
   const lines: { label: string; cells: string[] }[] = [];
-  const cell = (row: BenchRow | undefined) => (row && row.throughput ? `${fmtRate(row.throughput)} ${row.unit}${row.batch ? ` (batch ${row.batch})` : ''}${row.peakFraction !== undefined ? `, ${pct(row.peakFraction)} of peak` : ''}` : '—');
+  const frac = (row: BenchRow) => row.peakFraction ?? (formulaGflops(row) !== undefined && r.peak ? formulaGflops(row)! / r.peak.gflops : undefined);
+  const cell = (row: BenchRow | undefined) => (row && row.throughput ? `${fmtRate(row.throughput)} ${row.unit}${row.batch ? ` (batch ${row.batch})` : ''}${frac(row) !== undefined ? `, ${pct(frac(row))} of peak` : ''}` : '—');
   const peerTier = (t: string) => t.startsWith('torch');
   lines.push({
     label: 'U-Net forward',
@@ -101,7 +122,7 @@ export function markdownReport(r: BenchResult): string {
   for (const t of r.tiers) out.push(`- \`${t.tier}\`: ${t.description}`);
   out.push('');
   if (r.peak) {
-    out.push(`Peak FP32 rate used for "% of peak": **${r.peak.gflops.toFixed(1)} GFLOP/s**, ${r.peak.source}. Measured: ${Object.entries(r.peak.measured).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')} GFLOP/s.`);
+    out.push(`Peak FP32 rate used for "% of peak": **${r.peak.gflops.toFixed(1)} GFLOP/s**, ${r.peak.source}. Measured: ${Object.entries(r.peak.measured).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')} GFLOP/s. The reference and the tfjs backends run on one thread.`);
     out.push('');
   }
   out.push('## Headline');
@@ -111,7 +132,9 @@ export function markdownReport(r: BenchResult): string {
   const tiers = tierOrder(r);
   const formulaTiers = tiers.filter((t) => r.rows.some((x) => x.workload === 'formula' && x.tier === t));
   if (formulaTiers.length) {
-    out.push('## (1) Formula kernels: time per call (median ± ½ IQR) and throughput');
+    out.push('## (1) Formula kernels: time per call (median ± ½ IQR), throughput, nominal GFLOP/s (% of peak)');
+    out.push('');
+    out.push(`Nominal operations per element: ${Object.entries(FORMULA_FLOPS_PER_ELEMENT).map(([k, v]) => `${k} ${v}`).join(', ')} (see src/bench/output.ts). Rows of 1000 elements; linear schedule, T = 1000, t = 500.`);
     out.push('');
     const sizes = [...new Set(r.rows.filter((x) => x.workload === 'formula').map((x) => x.size!))].sort((a, b) => a - b);
     const body: string[][] = [];
@@ -122,7 +145,8 @@ export function markdownReport(r: BenchResult): string {
           n.toExponential(0),
           ...formulaTiers.map((t) => {
             const row = r.rows.find((x) => x.workload === 'formula' && x.name === op && x.tier === t && x.size === n);
-            return row ? `${timeCell(row)}; ${fmtRate(row.throughput!)}/s` : '—';
+            const g = row ? formulaGflops(row) : undefined;
+            return row ? `${timeCell(row)}; ${fmtRate(row.throughput!)}/s${g !== undefined ? `; ${g < 0.1 ? g.toFixed(3) : g.toFixed(2)} GFLOP/s${r.peak ? ` (${pct(g / r.peak.gflops)})` : ''}` : ''}` : '—';
           }),
         ]);
       }

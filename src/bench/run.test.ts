@@ -12,6 +12,7 @@ import { runBench } from './run.js';
 import { markdownReport, resultBaseName, writeBenchResult, fmtTime, fmtRate } from './output.js';
 import type { BenchResult } from './types.js';
 import { FORMULA_OPS, HEADLINE_SAMPLERS } from './workloads.js';
+import { findPython } from './peers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,5 +78,15 @@ describe('number formatting', () => {
     expect(fmtRate(1.234e6)).toBe('1.23 M');
     expect(fmtRate(987)).toBe('987');
     expect(fmtRate(2.5e9)).toBe('2.50 G');
+  });
+});
+
+describe('peers', () => {
+  it('a Python module that no interpreter has gives a skip reason naming it (the torch-absent path)', () => {
+    const r = findPython('no_such_module_for_diffusion_oracle', { DIFFUSION_ORACLE_PYTHON: '/nonexistent/python3' });
+    expect('reason' in r).toBe(true);
+    const reason = (r as { reason: string }).reason;
+    expect(reason).toMatch(/^no Python with no_such_module_for_diffusion_oracle \(/);
+    expect(reason).toMatch(/\/nonexistent\/python3: ENOENT/);
   });
 });
