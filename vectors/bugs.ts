@@ -480,6 +480,26 @@ export const BUG_MODELS: Record<string, () => DiffusionImpl> = {
     }),
   PC_SNR_STEP: () => named('PC_SNR_STEP', HS, { scoreSampler: selfCheck('pc-snr-not-squared').scoreSampler }),
   INDI_EXTRA_NOISE: () => named('INDI_EXTRA_NOISE', HS, samplers({ indi: indiSqrtT })),
+  SCORE_MATCHING_HALF: () =>
+    named('SCORE_MATCHING_HALF', HS, {
+      explicitScoreMatchingLoss: (...a) => 2 * scoreMembers.explicitScoreMatchingLoss!(...a),
+      denoisingScoreMatchingLoss: (...a) => 2 * scoreMembers.denoisingScoreMatchingLoss!(...a),
+    }),
+  DSM_TARGET: () =>
+    named('DSM_TARGET', HS, {
+      // Seed 004 eq. (84): the target ∇q(x|x') = q·∇log q with q = N(x; x', σ²I) at x = x' + σz.
+      denoisingScoreMatchingLoss: (score, clean, sigma, noise) => {
+        let acc = 0;
+        clean.forEach((x0, i) => {
+          const z = Array.from(noise[i]);
+          const x = Float64Array.from(x0, (v, k) => v + sigma * z[k]);
+          const q = Math.exp(-0.5 * z.reduce((a, v) => a + v * v, 0)) / (2 * Math.PI * sigma * sigma) ** (z.length / 2);
+          const s = score(x);
+          for (let k = 0; k < z.length; k++) acc += 0.5 * (s[k] + (q * z[k]) / sigma) ** 2;
+        });
+        return acc / clean.length;
+      },
+    }),
 };
 
 function vbWithDecoder(dec: (x: Arr, m: Arr, ls: Arr) => number[]): DiffusionImpl['vbTerms'] {

@@ -15,7 +15,8 @@ The file has three parts:
      mixture log density / score / Tweedie posterior mean, VP / VE / discrete-VP / InDI processes,
      one-step samplers: Langevin, annealed Langevin, Euler-Maruyama, VP / VE reverse SDE,
      predictor-corrector, PF-ODE Euler / Heun / RK4, DPM-Solver-1/2/3 and ++(2M), InDI, and
-     classifier / classifier-free guidance): the "implementation under test";
+     classifier / classifier-free guidance, explicit / denoising score-matching losses): the
+     "implementation under test";
   2. the ADAPTER: one function per vector operation, mapping the vectors' conventions (the papers'
      1-based t, betas given as a list, named inputs) onto the implementation.  To check your own
      code, replace the bodies of the adapter functions (or the whole ADAPTER dict) with calls
@@ -750,6 +751,43 @@ SAMPLERS = {
 }
 
 
+def _batch(b, name):
+    a = np.asarray(b, dtype=np.float64)
+    if a.ndim != 2 or a.shape[0] == 0 or not np.all(np.isfinite(a)):
+        raise InvalidInput(f"{name}: a non-empty batch of equal-length finite vectors")
+    return a
+
+
+def _affine_score(spec):
+    A, b = np.asarray(spec["matrix"], dtype=np.float64), vec(spec["shift"])
+    return lambda x: A @ x + b
+
+
+def kde_score(data, h, x):
+    """grad log q(x) for q = (1/M) sum_m N(x_m, h^2 I): softmax-weighted (x_m - x)/h^2."""
+    l = -np.sum((x - data) ** 2, axis=1) / (2 * h * h)
+    w = np.exp(l - l.max())
+    return (w / w.sum()) @ (data - x) / (h * h)
+
+
+def explicit_score_matching_loss(score, data, h, samples):
+    h = _finite("h", h)
+    data, samples = _batch(data, "data"), _batch(samples, "samples")
+    if not h > 0 or data.shape[1] != samples.shape[1]:
+        raise InvalidInput("need h > 0 and data, samples of one dimension")
+    half = 1.0 if BUG == "score_matching_half" else 0.5
+    return float(np.mean([half * np.sum((score(x) - kde_score(data, h, x)) ** 2) for x in samples]))
+
+
+def denoising_score_matching_loss(score, clean, sigma, noise):
+    sigma = _finite("sigma", sigma)
+    clean, noise = _batch(clean, "clean"), _batch(noise, "noise")
+    if not sigma > 0 or clean.shape != noise.shape:
+        raise InvalidInput("need sigma > 0 and clean, noise of one shape")
+    half = 1.0 if BUG == "score_matching_half" else 0.5
+    return float(np.mean([half * np.sum((score(x0 + sigma * z) + z / sigma) ** 2) for x0, z in zip(clean, noise)]))
+
+
 def classifier_guided_eps(model, grad, w, x, t):
     w = _finite("w", w)
     if w < 0:
@@ -877,6 +915,8 @@ ADAPTER = {
     "processCoefficients": _process_coefficients,
     "mixtureModelOutput": lambda i: {"out": mixture_model(Mixture(i["mixture"]), Process(i["process"]), i["output"]).fn(vec(i["x"]), Process(i["process"]).check(i["t"]))},
     "samplerStep": _sampler_step,
+    "explicitScoreMatchingLoss": lambda i: {"out": explicit_score_matching_loss(_affine_score(i["score"]), i["data"], i["h"], i["samples"])},
+    "denoisingScoreMatchingLoss": lambda i: {"out": denoising_score_matching_loss(_affine_score(i["score"]), i["clean"], i["sigma"], i["noise"])},
     "classifierGuidedEps": lambda i: _guided(i, True),
     "classifierFreeGuidedEps": lambda i: _guided(i, False),
 }
@@ -952,7 +992,8 @@ BUGS = ["prev_timestep", "final_alpha", "off_by_one", "noise_at_t1", "v_conversi
         "log_variance_clip", "linear_endpoint", "zero_terminal_snr",
         # score family
         "score_sign", "mixture_weights", "noisy_marginal", "tweedie_scale", "langevin_noise_scale", "vp_sde_drift",
-        "ve_sde_increment", "heun_correction", "rk4_weights", "dpm_lambda_direction", "indi_extra_noise", "cfg_scale_convention"]
+        "ve_sde_increment", "heun_correction", "rk4_weights", "dpm_lambda_direction", "indi_extra_noise", "cfg_scale_convention",
+        "score_matching_half"]
 
 
 def main(argv=None):

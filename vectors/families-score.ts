@@ -389,10 +389,40 @@ export const guidance: FamilyFn = (impl) => {
   return f;
 };
 
+// ---------------------------------------------------------------------------------------------
+
+export const scoreMatching: FamilyFn = (impl) => {
+  const f = new FamilyBuilder(
+    impl,
+    'score-matching',
+    [
+      'Catalog F5 (004 §3.3 eqs. 80-87; Vincent 2011): score-matching losses of a score model s_θ(x) = matrix·x + shift (given as data).',
+      'explicitScoreMatchingLoss: (1/n) Σ_i ½‖s_θ(x_i) - ∇log q(x_i)‖², q = the Gaussian KDE (1/M) Σ_m N(x_m, h²I) of `data`, x_i = `samples`;',
+      'denoisingScoreMatchingLoss: (1/n) Σ_i ½‖s_θ(x\'_i + σ z_i) + z_i/σ‖², x\'_i = `clean`, z_i = `noise`.',
+    ],
+    undefined,
+    'No time index: plain batches of vectors (arrays of equal-length arrays).',
+  );
+  const d = 2;
+  const score = (g: GroupBuilder) => ({ kind: 'affine', matrix: [g.uniforms(d, -1.2, -0.3), g.uniforms(d, -0.3, 0.3)].map((r, i) => (i === 1 ? [r[0], -0.8] : r)), shift: g.uniforms(d, -0.3, 0.3) });
+  const batch = (g: GroupBuilder, n: number, scale = 1) => Array.from({ length: n }, () => g.normals(d).map((v) => scale * v));
+  const esm = f.group('explicit', 'explicitScoreMatchingLoss', 'Ĵ_ESM against the Gaussian KDE score.');
+  for (const h of [0.3, 1]) esm.valid(`h${h}`, { score: score(esm), data: batch(esm, 6), h, samples: batch(esm, 5, 1.2) }, ['SCORE_MATCHING_HALF']);
+  esm.invalid('h-zero', { score: score(esm), data: batch(esm, 3), h: 0, samples: batch(esm, 2) }, 'the KDE bandwidth must be > 0');
+  esm.invalid('shape-mismatch', { score: score(esm), data: [[0.1, 0.2, 0.3]], h: 0.5, samples: batch(esm, 2) }, 'data and samples have different dimensions');
+  const dsm = f.group('denoising', 'denoisingScoreMatchingLoss', 'Ĵ_DSM with the noise given.');
+  for (const sigma of [0.1, 0.5, 2]) dsm.valid(`sigma${sigma}`, { score: score(dsm), clean: batch(dsm, 5), sigma, noise: batch(dsm, 5) }, ['SCORE_MATCHING_HALF', 'DSM_TARGET']);
+  dsm.invalid('sigma-negative', { score: score(dsm), clean: batch(dsm, 2), sigma: -0.5, noise: batch(dsm, 2) }, 'σ must be > 0');
+  dsm.invalid('batch-mismatch', { score: score(dsm), clean: batch(dsm, 3), sigma: 0.5, noise: batch(dsm, 2) }, 'clean and noise batches differ in size');
+  dsm.invalid('noise-nan', { score: score(dsm), clean: [[0.1, 0.2]], sigma: 0.5, noise: [[0.3, 'NaN']] }, 'NaN in the noise');
+  return f;
+};
+
 /** File name → score family, in the order files are written (after the core families). */
 export const SCORE_FAMILIES: [string, FamilyFn][] = [
   ['score-mixture.json', scoreMixture],
   ['score-steps.json', scoreSteps],
   ['dpm-solver.json', dpmSolver],
   ['guidance.json', guidance],
+  ['score-matching.json', scoreMatching],
 ];

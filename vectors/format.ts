@@ -44,6 +44,8 @@ export const OPS = {
   mixtureLogPdf: { args: ['mixture', 'alpha', 'sigma', 'x'], outputs: ['out'] },
   mixtureScore: { args: ['mixture', 'alpha', 'sigma', 'x'], outputs: ['out'] },
   mixturePosteriorMean: { args: ['mixture', 'alpha', 'sigma', 'x'], outputs: ['out'] },
+  explicitScoreMatchingLoss: { args: ['score', 'data', 'h', 'samples'], outputs: ['out'] },
+  denoisingScoreMatchingLoss: { args: ['score', 'clean', 'sigma', 'noise'], outputs: ['out'] },
   processCoefficients: { args: ['process', 't'], outputs: ['alpha', 'sigma', 'lambda', 'f', 'g2'], members: ['scoreProcess'] },
   mixtureModelOutput: { args: ['mixture', 'process', 'output', 't', 'x'], outputs: ['out'], members: ['scoreProcess', 'mixtureModel'] },
   samplerStep: { args: ['sampler', 'process', 'model', 'x', 'timeGrid', 'options'], outputs: ['out'], members: ['scoreProcess', 'scoreSampler'] },
@@ -59,7 +61,7 @@ export function opMembers(op: OpName): readonly string[] {
 
 /** Operations of the score family: real-valued times (not the papers' integer t), specs as inputs. */
 export const SCORE_OPS: ReadonlySet<OpName> = new Set<OpName>([
-  'mixtureLogPdf', 'mixtureScore', 'mixturePosteriorMean', 'processCoefficients', 'mixtureModelOutput', 'samplerStep', 'classifierGuidedEps', 'classifierFreeGuidedEps',
+  'mixtureLogPdf', 'mixtureScore', 'mixturePosteriorMean', 'explicitScoreMatchingLoss', 'denoisingScoreMatchingLoss', 'processCoefficients', 'mixtureModelOutput', 'samplerStep', 'classifierGuidedEps', 'classifierFreeGuidedEps',
 ]);
 
 export type OpName = keyof typeof OPS;
@@ -370,6 +372,18 @@ export const FLAG_NOTES: Record<string, FlagNote> = {
     effect: 'The extra noise is too large by 1/√t: samples are noisier than the process they should follow.',
     seenIn: 'seed 004 eq. (67)',
   },
+  SCORE_MATCHING_HALF: {
+    bugType: 'seed typo',
+    description: 'Ĵ_ESM = E ½‖s_θ(x) - ∇log q(x)‖² and Ĵ_DSM = E ½‖s_θ(x\' + σz) + z/σ‖² (004 eqs. 81, 85 with the ½ of its own proof; Vincent 2011). Seed 004 eq. (81) drops the ½.',
+    effect: 'The loss is doubled; J_DSM - J_ESM is then no longer constant in θ when one side has the ½ and the other not.',
+    seenIn: 'seed 004 eq. (81)',
+  },
+  DSM_TARGET: {
+    bugType: 'seed typo',
+    description: 'The denoising target is ∇_x log q_σ(x|x\') = -(x - x\')/σ² = -z/σ (004 eqs. 84-85). Seed 004 eq. (84) writes ∇q(x|x\') (the density\'s gradient, q·∇log q).',
+    effect: 'The target is scaled by the density value q_σ(x|x\'): the minimizer is not the score.',
+    seenIn: 'seed 004 eq. (84)',
+  },
   INPUT_VALIDATION: {
     bugType: 'missing check',
     description: 'Invalid input (t out of range or non-integer, NaN or ∞ data, shape mismatch, an invalid schedule, unknown names) must be rejected with an error, never answered with NaN or a wrapped-around value.',
@@ -398,6 +412,24 @@ export function modelFromSpec(spec: unknown): (xt: Float64Array, t: number) => F
   };
 }
 
+/** A language-neutral score model for the score-matching vectors: s_θ(x) = matrix·x + shift. */
+export interface AffineScoreSpec {
+  kind: 'affine';
+  matrix: number[][];
+  shift: number[];
+}
+
+export function affineScoreFromSpec(spec: unknown): (x: Float64Array) => Float64Array {
+  const m = spec as AffineScoreSpec;
+  if (!m || m.kind !== 'affine' || !Array.isArray(m.matrix) || !Array.isArray(m.shift)) throw new TypeError(`unknown score spec ${JSON.stringify(spec)}`);
+  const A = m.matrix.map((r) => Float64Array.from(r));
+  const b = Float64Array.from(m.shift);
+  return (x: Float64Array) => {
+    if (x.length !== b.length) throw new RangeError(`score: x has length ${x.length}, the model's shift ${b.length}`);
+    return b.map((bi, i) => A[i].reduce((acc, a, j) => acc + a * x[j], bi));
+  };
+}
+
 /** Decode a JSON input value: number strings → numbers, numeric arrays → Float64Array. */
 function decodeValue(v: unknown): unknown {
   if (typeof v === 'string' && (v === 'NaN' || v === 'Infinity' || v === '-Infinity')) return decodeNumber(v);
@@ -417,6 +449,7 @@ export function buildArgs(op: OpName, inputs: Record<string, unknown>, groupBeta
     if (name === 'betas') return decodeValue(inputs.betas !== undefined ? inputs.betas : groupBetas);
     const v = inputs[name];
     if (name === 'model' && op === 'vbTerms') return modelFromSpec(v);
+    if (name === 'score' && (op === 'explicitScoreMatchingLoss' || op === 'denoisingScoreMatchingLoss')) return affineScoreFromSpec(v);
     if (name === 'options') {
       if (v === undefined) return undefined;
       const o: Record<string, unknown> = {};

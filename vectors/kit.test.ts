@@ -19,13 +19,13 @@ describe('conformance kit: the tfjs tier', () => {
     const rep = await runConformance(impl, { claims: false });
     console.log(formatReport(rep));
     expect(rep.failed).toEqual([]);
-    // The tensor tier has no mixture oracles (the score family's float64 oracles are host code);
+    // The tensor tier has no mixture oracles and no score-matching losses (host float64 code only);
     // its samplers and guidance run every step vector.
-    for (const n of rep.notApplicable) expect(n.reason, n.id).toMatch(/lacks mixture(LogPdf|Score|PosteriorMean|Model)$/);
+    for (const n of rep.notApplicable) expect(n.reason, n.id).toMatch(/lacks (mixture(LogPdf|Score|PosteriorMean|Model)|(explicit|denoising)ScoreMatchingLoss)$/);
     expect(rep.passed.filter((id) => /^(score-steps|dpm-solver|guidance)\//.test(id)).length).toBeGreaterThan(80);
     const files = loadVectors();
-    const core = worstErrorRatio(impl, files.filter((f) => !['score-mixture', 'score-steps', 'dpm-solver', 'guidance'].includes(f.family)));
-    const score = worstErrorRatio(impl, files.filter((f) => ['score-mixture', 'score-steps', 'dpm-solver', 'guidance'].includes(f.family)));
+    const core = worstErrorRatio(impl, files.filter((f) => !['score-mixture', 'score-steps', 'dpm-solver', 'guidance', 'score-matching'].includes(f.family)));
+    const score = worstErrorRatio(impl, files.filter((f) => ['score-mixture', 'score-steps', 'dpm-solver', 'guidance', 'score-matching'].includes(f.family)));
     console.log(`  tfjs worst error/float32 tolerance: core ${core.ratio.toExponential(2)} at ${core.id}; score family ${score.ratio.toExponential(2)} at ${score.id}`);
     expect(rep.passed.length).toBeGreaterThan(200);
   });
