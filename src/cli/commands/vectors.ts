@@ -11,8 +11,10 @@ export const vectorsCommand: Command = {
   name: 'vectors',
   summary: 'Write (or --check) the portable JSON test vectors, one file per formula family',
   description: `Generates the test vectors from the float64 reference: schedules, forward process,
-    posterior, parameterizations, DDPM step, DDIM timesteps and step, KL and decoder terms, VLB terms.
-    Each file has a version, notes explaining every flag (the bug a vector is built to expose) and
+    posterior, parameterizations, DDPM step, DDIM timesteps and step, KL and decoder terms, VLB terms,
+    and the score family (mixture log density, score and Tweedie mean; process coefficients; single
+    Langevin / reverse-SDE / predictor-corrector / PF-ODE / InDI / DPM-Solver steps; guidance;
+    score-matching losses). Each file has a version, notes explaining every flag (the bug a vector is built to expose) and
     test groups of cases with stable ids, inputs, float64 expected outputs, float64/float32 tolerances
     and flags; invalid cases name inputs an implementation must reject. Generation is deterministic:
     the same sources give byte-identical files.
