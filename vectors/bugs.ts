@@ -164,9 +164,23 @@ const selfCheck = (id: string): DiffusionImpl => {
   if (!b) throw new Error(`no score self-check bug ${id}`);
   return b.impl;
 };
-/** Replace the samplers named in `fns`; the others are the reference's. */
+/**
+ * A buggy sampler that validates its inputs like the reference (one bug, not two): the reference
+ * sampler runs first on the same inputs with a private Rng, only for its input checks.
+ */
+function validated(name: string, fn: SamplerFn): SamplerFn {
+  return (m, x, g, o = {}) => {
+    refSampler(name)(m, x, g, { ...o, rng: new R.Rng(1), callback: undefined });
+    return fn(m, x, g, o);
+  };
+}
+/** Replace the samplers named in `fns` (validated); the others are the reference's. */
 function samplers(fns: Record<string, SamplerFn>): Partial<DiffusionImpl> {
-  return { scoreSampler: (n: string) => fns[n] ?? refSampler(n) };
+  return { scoreSampler: (n: string) => (fns[n] ? validated(n, fns[n]) : refSampler(n)) };
+}
+/** The broken sampler `name` of a score self-check implementation, validated. */
+function selfCheckSampler(id: string, name: string): Partial<DiffusionImpl> {
+  return samplers({ [name]: selfCheck(id).scoreSampler!(name) });
 }
 /** Every sampler sees the model through `wrap` (a conversion bug inside the implementation). */
 function viewModel(wrap: (m: DiffusionModel) => DiffusionModel): Partial<DiffusionImpl> {
@@ -236,6 +250,11 @@ function dpmQ(order: 1 | 2 | 3, q: { reverse?: boolean; linearTime?: boolean; co
       const d2 = lin([[1, R.modelEps(model, u2, s2)], [-1, es]]);
       return lin([...base, [(-p.sigma(t) / (q.coef3 ? r1 : r2)) * phi2(h), d2]]);
     });
+}
+
+/** The guidance bug models validate w like the reference (they have one bug each, not two). */
+function checkScale(w: number, min: number): void {
+  if (!(Number.isFinite(w) && w >= min)) throw new Error(`guidance scale w = ${w} must be finite and ≥ ${min}`);
 }
 
 /** Stochastic InDI with seed 004 eq. (67)'s √(t-τ) instead of (t-τ). */
@@ -461,24 +480,24 @@ export const BUG_MODELS: Record<string, () => DiffusionImpl> = {
   TWEEDIE_SCALE: () => named('TWEEDIE_SCALE', HS, tweedieSigma()),
   LANGEVIN_NOISE_SCALE: () => named('LANGEVIN_NOISE_SCALE', HS, samplers({ langevin: langevinQ(1, false), 'annealed-langevin': langevinQ(1, true) })),
   ANNEALED_STEP_SIZE: () => named('ANNEALED_STEP_SIZE', HS, samplers({ 'annealed-langevin': langevinQ(Math.SQRT2, false) })),
-  VP_SDE_DRIFT: () => named('VP_SDE_DRIFT', HS, { scoreSampler: selfCheck('vp-reverse-half-beta').scoreSampler }),
-  VE_SDE_INCREMENT: () => named('VE_SDE_INCREMENT', HS, { scoreSampler: selfCheck('ve-sigma-increments').scoreSampler }),
+  VP_SDE_DRIFT: () => named('VP_SDE_DRIFT', HS, selfCheckSampler('vp-reverse-half-beta', 'vp-reverse-sde')),
+  VE_SDE_INCREMENT: () => named('VE_SDE_INCREMENT', HS, selfCheckSampler('ve-sigma-increments', 've-reverse-sde')),
   PF_ODE_DRIFT: () => named('PF_ODE_DRIFT', HS, samplers({ 'ode-euler': odeNoHalf(R.eulerStep), 'ode-heun': odeNoHalf(R.heunStep), 'ode-rk4': odeNoHalf(R.rk4Step) })),
-  HEUN_CORRECTION: () => named('HEUN_CORRECTION', HS, { scoreSampler: selfCheck('heun-no-correction').scoreSampler }),
-  RK4_WEIGHTS: () => named('RK4_WEIGHTS', HS, { scoreSampler: selfCheck('rk4-equal-weights').scoreSampler }),
+  HEUN_CORRECTION: () => named('HEUN_CORRECTION', HS, selfCheckSampler('heun-no-correction', 'ode-heun')),
+  RK4_WEIGHTS: () => named('RK4_WEIGHTS', HS, selfCheckSampler('rk4-equal-weights', 'ode-rk4')),
   DPM_LAMBDA_DIRECTION: () => named('DPM_LAMBDA_DIRECTION', HS, samplers({ 'dpm-solver-1': dpmQ(1, { reverse: true }), 'dpm-solver-2': dpmQ(2, { reverse: true }), 'dpm-solver-3': dpmQ(3, { reverse: true }) })),
   DPM_INTERMEDIATE_TIME: () => named('DPM_INTERMEDIATE_TIME', HS, samplers({ 'dpm-solver-2': dpmQ(2, { linearTime: true }), 'dpm-solver-3': dpmQ(3, { linearTime: true }) })),
   DPM_SOLVER3_COEF: () => named('DPM_SOLVER3_COEF', HS, samplers({ 'dpm-solver-3': dpmQ(3, { coef3: true }) })),
-  GUIDANCE_ON_X0: () => named('GUIDANCE_ON_X0', HS, { classifierGuidance: selfCheck('guidance-on-x0').classifierGuidance }),
+  GUIDANCE_ON_X0: () => named('GUIDANCE_ON_X0', HS, { classifierGuidance: (m, g, w) => (checkScale(w, 0), selfCheck('guidance-on-x0').classifierGuidance!(m, g, w)) }),
   GUIDANCE_SIGMA_SCALE: () =>
     named('GUIDANCE_SIGMA_SCALE', HS, {
-      classifierGuidance: (m, grad, w) => ({ process: m.process, output: 'eps', apply: (x: Rows, t: number) => { const e = R.modelEps(m, x, t); const g = grad(x, t); return mapRows(e, (v, r, i) => v - w * g[r][i]); } }),
+      classifierGuidance: (m, grad, w) => (checkScale(w, 0), { process: m.process, output: 'eps', apply: (x: Rows, t: number) => { const e = R.modelEps(m, x, t); const g = grad(x, t); return mapRows(e, (v, r, i) => v - w * g[r][i]); } }),
     }),
   CFG_SCALE_CONVENTION: () =>
     named('CFG_SCALE_CONVENTION', HS, {
-      classifierFreeGuidance: (c, u, w) => ({ process: c.process, output: 'eps', apply: (x: Rows, t: number) => { const ec = R.modelEps(c, x, t); const eu = R.modelEps(u, x, t); return mapRows(eu, (v, r, i) => v + w * (ec[r][i] - v)); } }),
+      classifierFreeGuidance: (c, u, w) => (checkScale(w, -1), { process: c.process, output: 'eps', apply: (x: Rows, t: number) => { const ec = R.modelEps(c, x, t); const eu = R.modelEps(u, x, t); return mapRows(eu, (v, r, i) => v + w * (ec[r][i] - v)); } }),
     }),
-  PC_SNR_STEP: () => named('PC_SNR_STEP', HS, { scoreSampler: selfCheck('pc-snr-not-squared').scoreSampler }),
+  PC_SNR_STEP: () => named('PC_SNR_STEP', HS, selfCheckSampler('pc-snr-not-squared', 'predictor-corrector')),
   INDI_EXTRA_NOISE: () => named('INDI_EXTRA_NOISE', HS, samplers({ indi: indiSqrtT })),
   SCORE_MATCHING_HALF: () =>
     named('SCORE_MATCHING_HALF', HS, {

@@ -170,6 +170,19 @@ describe('conformance report of a broken adapter', () => {
     expect(text).toMatch(/NOISE_AT_T1: \d+/);
   });
 
+  it('names the failing score-family vectors of a broken score port (seed eq. 103, diffusers CFG scale)', async () => {
+    const broken: DiffusionImpl = { ...BUG_MODELS.VP_SDE_DRIFT(), classifierFreeGuidance: BUG_MODELS.CFG_SCALE_CONVENTION().classifierFreeGuidance, name: 'broken score port' };
+    const rep = await runConformance(broken, { claims: false, vectors: files });
+    const text = formatReport(rep);
+    console.log(text.split('\n').filter((l) => !l.includes(' vector ') || /VP_SDE_DRIFT|CFG_SCALE/.test(l)).slice(0, 14).join('\n'));
+    expect(rep.notApplicable).toEqual([]);
+    expect(rep.failed.map((f) => f.id)).toContain('score-steps/vp-reverse-sde/vp-score-0.5-0.45');
+    expect(rep.failed.map((f) => f.id)).toContain('guidance/classifier-free-guidance/vp-t0.3-w0');
+    for (const f of rep.failed) expect(f.flags.includes('VP_SDE_DRIFT') || f.flags.includes('CFG_SCALE_CONVENTION'), f.id).toBe(true);
+    expect(text).toMatch(/VP_SDE_DRIFT: \d+/);
+    expect(text).toMatch(/CFG_SCALE_CONVENTION: \d+/);
+  });
+
   it('reports members an adapter lacks as not applicable, never as passed', async () => {
     const partial: DiffusionImpl = { name: 'schedules only', precision: 'float64', alphaBar: handwrittenAdapter.alphaBar };
     const rep = await runConformance(partial, { claims: false, vectors: files });
