@@ -128,6 +128,30 @@ describe('vectors: implementations that must pass', () => {
   }
 });
 
+describe('vectors: score-family cases agree with the core families where the formulas coincide', () => {
+  const find = (id: string) => {
+    for (const f of files) for (const g of f.testGroups) for (const c of g.tests) if (c.id === id) return c;
+    throw new Error(`no vector ${id}`);
+  };
+  const within = (out: number[], c: ReturnType<typeof find>) => {
+    const e = (c.expected!.out as number[]).map(decodeNumber);
+    const tol = c.tolerance!.out.float64;
+    return out.map((v, i) => Math.abs(v - e[i]) / tol);
+  };
+  it('DPM-Solver-1 between integer times of a discrete schedule = the core ddimStep with η = 0 (Lu et al. 2022 §4.1)', () => {
+    const c = find('dpm-solver/dpm-solver-1/discrete-vp-eps-15-10');
+    const i = c.inputs as { process: { betas: number[] }; x: number[]; model: { value: number[] } };
+    const out = callOp(referenceImpl, 'ddimStep', { betas: i.process.betas, xt: i.x, t: 15, tPrev: 10, modelOutput: i.model.value, options: { eta: 0 } }).out as number[];
+    for (const r of within(out, c)) expect(r).toBeLessThanOrEqual(1);
+  });
+  it('the VP reverse-SDE step between integer times t → t-1 = the core ddpmStep with σ² = β_t', () => {
+    const c = find('score-steps/vp-reverse-sde/discrete-vp-eps-10-9');
+    const i = c.inputs as { process: { betas: number[] }; x: number[]; model: { value: number[] }; options: { noise: number[][] } };
+    const out = callOp(referenceImpl, 'ddpmStep', { betas: i.process.betas, xt: i.x, t: 10, modelOutput: i.model.value, options: { prediction: 'eps', variance: 'beta', noise: i.options.noise[0] } }).out as number[];
+    for (const r of within(out, c)) expect(r).toBeLessThanOrEqual(1);
+  });
+});
+
 describe('vectors: every flag exposes its bug', () => {
   const flagged = new Map<string, { file: VectorFile; id: string }[]>();
   for (const f of files) for (const g of f.testGroups) for (const c of g.tests) for (const fl of c.flags) {
