@@ -5,7 +5,9 @@
  * that is missing the tests are registered as skipped with the reason in their names.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const DIR = new URL('.', import.meta.url).pathname;
@@ -63,6 +65,30 @@ describe(`numpy harness ${suffix}`, () => {
       expect(ids.length, bug).toBeGreaterThan(0);
       expect(ids.filter((id) => !failing.has(id)), `${bug}: flagged vectors the numpy bug passes`).toEqual([]);
       console.log(`  --inject-bug ${bug}: ${failing.size} failing vectors, all ${ids.length} flagged ${bug.toUpperCase()} among them`);
+    }
+  });
+
+  const hasJsonschema = spawnSync('python3', ['-c', 'import jsonschema'], { encoding: 'utf8' }).status === 0;
+  (hasJsonschema ? it : it.skip)(`every file matches the JSON schema, every score spec its $defs (python jsonschema)${hasJsonschema ? '' : ' — SKIPPED: python3-jsonschema not available'}`, () => {
+    const ok = spawnSync('python3', [`${DIR}check_schema.py`, DIR], { encoding: 'utf8' });
+    console.log(`  ${ok.stdout.trim()}`);
+    expect(ok.status).toBe(0);
+    // A broken spec is caught: a VP process without its options, a model without an output kind.
+    const tmp = mkdtempSync(join(tmpdir(), 'vectors-schema-'));
+    try {
+      mkdirSync(join(tmp, 'schema'));
+      copyFileSync(`${DIR}schema/vectors.schema.json`, join(tmp, 'schema', 'vectors.schema.json'));
+      const data = JSON.parse(readFileSync(`${DIR}score-steps.json`, 'utf8'));
+      const c = data.testGroups.find((g: { name: string }) => g.name === 'euler-maruyama').tests[0];
+      c.inputs.process = { kind: 'vp' };
+      c.inputs.model = { kind: 'given', value: c.inputs.model.value };
+      writeFileSync(join(tmp, 'score-steps.json'), JSON.stringify(data));
+      const bad = spawnSync('python3', [`${DIR}check_schema.py`, tmp], { encoding: 'utf8' });
+      expect(bad.status).toBe(1);
+      expect(bad.stdout).toContain(`${c.id}: processSpec`);
+      expect(bad.stdout).toContain(`${c.id}: modelSpec`);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 

@@ -95,8 +95,43 @@ export const VECTOR_SCHEMA = {
   additionalProperties: false,
   $defs: {
     operations: {
-      description: 'Argument order and outputs of every operation (interface member).',
+      description:
+        'Argument order and outputs of every operation (interface member). Derived score-family operations list the interface members they are run through (`members`; see vectors/score-ops.ts).',
       const: OPS,
+    },
+    processSpec: {
+      description: "A score-family `process` input: x_t = α(t) x_0 + σ(t) ε (see the files' indexConvention).",
+      oneOf: [
+        { type: 'object', required: ['kind', 'options'], properties: { kind: { const: 'vp' }, options: { type: 'object', properties: { betaMin: jsonNum, betaMax: jsonNum } } } },
+        { type: 'object', required: ['kind', 'options'], properties: { kind: { const: 've' }, options: { type: 'object', properties: { sigmaMin: jsonNum, sigmaMax: jsonNum } } } },
+        { type: 'object', required: ['kind', 'options'], properties: { kind: { const: 'indi' }, options: { type: 'object', properties: { noise: jsonNum, signal: { enum: [0, 1] }, extraNoise: jsonNum } } } },
+        { type: 'object', required: ['kind', 'betas'], properties: { kind: { const: 'discrete-vp' }, betas: { type: 'array', items: jsonNum } } },
+      ],
+    },
+    mixtureSpec: {
+      description: 'Gaussian-mixture data Σ_k π_k N(μ_k, Σ_k): weights summing to 1, means (K vectors), and exactly one of variances (number or per-dimension vector per component), stds, covariances (d×d, symmetric positive definite).',
+      type: 'object',
+      required: ['weights', 'means'],
+      properties: {
+        weights: { type: 'array', items: jsonNum },
+        means: { type: 'array', items: { type: 'array', items: jsonNum } },
+        variances: { type: 'array' },
+        stds: { type: 'array' },
+        covariances: { type: 'array', items: { type: 'array', items: { type: 'array', items: jsonNum } } },
+      },
+    },
+    modelSpec: {
+      description:
+        "A score-family `model` input: 'given' = the model's output at the step's input (x, timeGrid[0]) only; 'mixture' = the exact oracle of a Gaussian mixture on the vector's process (evaluable anywhere). output: eps | x0 | v | score.",
+      oneOf: [
+        { type: 'object', required: ['kind', 'output', 'value'], properties: { kind: { const: 'given' }, output: { enum: ['eps', 'x0', 'v', 'score'] }, value: { type: 'array', items: jsonNum } } },
+        { type: 'object', required: ['kind', 'output', 'mixture'], properties: { kind: { const: 'mixture' }, output: { enum: ['eps', 'x0', 'v', 'score'] }, mixture: { $ref: '#/$defs/mixtureSpec' } } },
+      ],
+    },
+    samplerOptions: {
+      description: 'samplerStep options: noise = standard-normal draws in consumption order; stepSize τ, stepsPerLevel, snr, correctorSteps, denoiseLastStep, stochastic as in docs/samplers.md.',
+      type: 'object',
+      properties: { noise: { type: 'array', items: { type: 'array', items: jsonNum } } },
     },
   },
 } as const;
