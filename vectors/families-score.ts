@@ -223,6 +223,7 @@ export const scoreSteps: FamilyFn = (impl) => {
   step(lg, 'mix2-two-steps', 'langevin', VE, [0.3], 'mixture', 'score', { stepSize: 0.002, stepsPerLevel: 2 }, 2, ['LANGEVIN_NOISE_SCALE', 'SCORE_SIGN'], 'two steps at one level (the second evaluates the score at the new state)');
   const al = f.group('annealed-langevin', 'samplerStep', 'Annealed Langevin over two levels, one step each: τ_i = τ σ(t_i)²/σ(t_L)².');
   step(al, 've-0.6-0.5', 'annealed-langevin', VE, [0.6, 0.5], 'mixture', 'score', { stepSize: 0.001, stepsPerLevel: 1 }, 2, ['ANNEALED_STEP_SIZE', 'LANGEVIN_NOISE_SCALE']);
+  step(al, 'vp-0.5-0.4-0.3', 'annealed-langevin', VP, [0.5, 0.4, 0.3], 'mixture', 'eps', { stepSize: 0.0005, stepsPerLevel: 1 }, 3, ['ANNEALED_STEP_SIZE', 'LANGEVIN_NOISE_SCALE', 'SCORE_SIGN'], 'three levels of an ε-model on VP: τ_i = τσ(t_i)²/σ(0.3)²');
   const em = f.group('euler-maruyama', 'samplerStep', 'One Euler-Maruyama step of the reverse SDE dx = [f x - g² s]dt + g dw̄ (004 eq. 97).');
   step(em, 'vp-eps-0.5-0.45', 'euler-maruyama', VP, [0.5, 0.45], 'given', 'eps', {}, 1, ['SCORE_SIGN']);
   step(em, 'vp-score-0.1-0.05', 'euler-maruyama', VP, [0.1, 0.05], 'given', 'score', {}, 1, ['SCORE_SIGN']);
