@@ -12,13 +12,17 @@ import { describe, expect, it } from 'vitest';
 
 const DIR = new URL('.', import.meta.url).pathname;
 const SCRIPT = `${DIR}check_numpy.py`;
-const probe = spawnSync('python3', ['-c', 'import numpy; print(numpy.__version__)'], { encoding: 'utf8' });
+/** The first Python on this machine with numpy: PATH's python3, else Debian's (apt's python3-numpy installs there). */
+const PYTHONS = ['python3', '/usr/bin/python3'];
+const withModule = (mod: string) => PYTHONS.find((py) => spawnSync(py, ['-c', `import ${mod}`], { encoding: 'utf8' }).status === 0);
+const PY = withModule('numpy') ?? 'python3';
+const probe = spawnSync(PY, ['-c', 'import numpy; print(numpy.__version__)'], { encoding: 'utf8' });
 const numpyVersion = probe.status === 0 ? probe.stdout.trim() : null;
 const runIt = numpyVersion ? it : it.skip;
 const suffix = numpyVersion ? `(numpy ${numpyVersion})` : '— SKIPPED: python3 with numpy not available (apt-get install python3-numpy)';
 
 function run(...args: string[]) {
-  const r = spawnSync('python3', [SCRIPT, DIR, ...args], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(PY, [SCRIPT, DIR, ...args], { encoding: 'utf8', timeout: 60_000 });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -68,9 +72,10 @@ describe(`numpy harness ${suffix}`, () => {
     }
   });
 
-  const hasJsonschema = spawnSync('python3', ['-c', 'import jsonschema'], { encoding: 'utf8' }).status === 0;
+  const PYS = withModule('jsonschema');
+  const hasJsonschema = PYS !== undefined;
   (hasJsonschema ? it : it.skip)(`every file matches the JSON schema, every score spec its $defs (python jsonschema)${hasJsonschema ? '' : ' — SKIPPED: python3-jsonschema not available'}`, () => {
-    const ok = spawnSync('python3', [`${DIR}check_schema.py`, DIR], { encoding: 'utf8' });
+    const ok = spawnSync(PYS!, [`${DIR}check_schema.py`, DIR], { encoding: 'utf8' });
     console.log(`  ${ok.stdout.trim()}`);
     expect(ok.status).toBe(0);
     // A broken spec is caught: a VP process without its options, a model without an output kind.
@@ -83,7 +88,7 @@ describe(`numpy harness ${suffix}`, () => {
       c.inputs.process = { kind: 'vp' };
       c.inputs.model = { kind: 'given', value: c.inputs.model.value };
       writeFileSync(join(tmp, 'score-steps.json'), JSON.stringify(data));
-      const bad = spawnSync('python3', [`${DIR}check_schema.py`, tmp], { encoding: 'utf8' });
+      const bad = spawnSync(PYS!, [`${DIR}check_schema.py`, tmp], { encoding: 'utf8' });
       expect(bad.status).toBe(1);
       expect(bad.stdout).toContain(`${c.id}: processSpec`);
       expect(bad.stdout).toContain(`${c.id}: modelSpec`);
@@ -93,7 +98,7 @@ describe(`numpy harness ${suffix}`, () => {
   });
 
   runIt('a usage error exits 2 (no vector files)', () => {
-    const r = spawnSync('python3', [SCRIPT, '/nonexistent-dir'], { encoding: 'utf8' });
+    const r = spawnSync(PY, [SCRIPT, '/nonexistent-dir'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
   });
 });
