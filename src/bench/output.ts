@@ -197,11 +197,12 @@ export function markdownReport(r: BenchResult): string {
     const names = [...new Set(kernels.map((x) => x.name))];
     out.push(
       table(
-        ['kernel | shape', 'before', 'after', 'speed-up'],
+        ['kernel', 'shape', 'before', 'after', 'speed-up'],
         names.map((n) => {
           const b = kernels.find((x) => x.name === n && x.tier === 'wasm-original');
           const a = kernels.find((x) => x.name === n && x.tier === 'wasm-patched');
-          return [n, b?.gflops ? b.gflops.toFixed(2) : `— (${b?.note ?? 'n/a'})`, a?.gflops ? a.gflops.toFixed(2) : '—', a?.gflops && b?.gflops ? `${(a.gflops / b.gflops).toFixed(1)}×` : '—'];
+          const [kernel, shape] = n.includes(' | ') ? n.split(' | ') : [n, ''];
+          return [kernel, shape, b?.gflops ? b.gflops.toFixed(2) : `— (${b?.note ?? 'n/a'})`, a?.gflops ? a.gflops.toFixed(2) : '—', a?.gflops && b?.gflops ? `${(a.gflops / b.gflops).toFixed(1)}×` : '—'];
         }),
       ),
     );
@@ -250,7 +251,8 @@ export function benchCharts(r: BenchResult): NamedChart[] {
   const sc = r.rows.filter((x) => x.workload === 'sampler-scaling');
   const batchRows = sc.filter((x) => x.steps === 50);
   const stepsAt = Math.max(0, ...sc.filter((x) => x.steps !== 50).map((x) => x.batch ?? 0));
-  const stepRows = sc.filter((x) => x.batch === stepsAt);
+  // The batch series has a (batch, 50 steps) point too: keep one row per (tier, steps), the step series' own (the later one).
+  const stepRows = [...new Map(sc.filter((x) => x.batch === stepsAt).map((x) => [`${x.tier}/${x.steps}`, x] as const)).values()];
   if (batchRows.length) {
     const title = 'DDIM-50, mixture oracle: cost vs batch size';
     charts.push({ name: 'scaling-batch', title, svg: renderLineChartSvg(seriesBy(batchRows, (x) => x.tier, (x) => x.batch!, (x) => x.timeMs!.median / 1000), { ...opts, title, xLabel: 'batch size', yLabel: 'seconds per run' }) });
