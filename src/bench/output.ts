@@ -56,7 +56,9 @@ export function formulaGflops(r: BenchRow): number | undefined {
 }
 
 function pct(v: number | undefined): string {
-  return v === undefined ? '—' : `${(100 * v).toFixed(v < 0.01 ? 2 : 1)} %`;
+  if (v === undefined) return '—';
+  if (v > 0 && v < 5e-5) return '< 0.01 %';
+  return `${(100 * v).toFixed(v < 0.01 ? 2 : 1)} %`;
 }
 
 function timeCell(r: BenchRow): string {

@@ -142,6 +142,7 @@ function kernelRows(quick: boolean, log: (l: string) => void): BenchRow[] | { re
 /** Run the benchmark. */
 export async function runBench(options: BenchOptions = {}): Promise<BenchResult> {
   const t0 = performance.now();
+  const started = new Date().toISOString();
   const quick = options.quick ?? false;
   const log = options.log ?? (() => {});
   const env = options.env ?? process.env;
@@ -311,7 +312,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   return {
     format: 'diffusion-oracle-bench',
     version: 1,
-    date: new Date().toISOString(),
+    date: started,
     quick,
     machine,
     tiers,

@@ -66,7 +66,7 @@ export interface BenchResult {
   rows: BenchRow[];
   /** Crossovers of the formula kernels: size where a tfjs tier becomes faster than the reference. */
   crossovers: { name: string; tier: string; size: number | 'always' | null }[];
-  /** Wall time of the whole run, seconds. */
+  /** Wall time of the whole run, seconds (`date` is its start). */
   wallSeconds: number;
   /** Workloads left out, with the reason. */
   skipped: { workload: string; reason: string }[];
