@@ -122,15 +122,6 @@ function gather(ds: ArrayDataset, dim: number, indices: Uint32Array, step: numbe
   return { x, size: indices.length, shape: ds.shape, labels, indices, step, epoch };
 }
 
-/**
- * Rng.getState() can report the first state word as a signed int32 (sfc32's `b ^ (b >>> 9)` is not
- * coerced to uint32 in src/reference/rng.ts), which Rng.setState() then rejects. The generator's
- * arithmetic is mod 2^32, so the unsigned value is the same state: normalise before storing.
- */
-function rngState(rng: Rng): RngState {
-  const st = rng.getState();
-  return { s: st.s.map((v) => v >>> 0) as RngState['s'], spare: st.spare };
-}
 
 function checkStateKind<K extends BatchSourceState['kind']>(state: unknown, kind: K): Extract<BatchSourceState, { kind: K }> {
   if (!state || typeof state !== 'object' || (state as { kind?: unknown }).kind !== kind) {
@@ -189,12 +180,12 @@ export function shuffledBatches(ds: ArrayDataset, options: ShuffleOptions): Batc
   let epoch = 0;
   let cursor = 0;
   let step = 0;
-  let epochRng = rngState(rng);
+  let epochRng = rng.getState();
   let perm = shuffledIndices(ds.n, rng);
   const startEpoch = () => {
     epoch++;
     cursor = 0;
-    epochRng = rngState(rng);
+    epochRng = rng.getState();
     perm = shuffledIndices(ds.n, rng);
   };
   return {
@@ -223,7 +214,7 @@ export function shuffledBatches(ds: ArrayDataset, options: ShuffleOptions): Batc
       if (!Number.isInteger(s.step) || s.step < 0) throw new DiffusionInputError('state.step', s.step, 'must be a non-negative integer');
       if (!Number.isInteger(s.epoch) || s.epoch < 0) throw new DiffusionInputError('state.epoch', s.epoch, 'must be a non-negative integer');
       rng.setState(s.epochRng);
-      epochRng = rngState(rng);
+      epochRng = rng.getState();
       perm = shuffledIndices(ds.n, rng);
       epoch = s.epoch;
       cursor = s.cursor;
@@ -340,7 +331,7 @@ export function syntheticBatches(sampler: SyntheticSampler, options: SyntheticOp
       return b;
     },
     getState(): SyntheticState {
-      return { kind: 'synthetic', dim, batchSize, step, rng: rngState(rng) };
+      return { kind: 'synthetic', dim, batchSize, step, rng: rng.getState() };
     },
     setState(state) {
       const s = checkStateKind(state, 'synthetic');

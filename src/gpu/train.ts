@@ -459,7 +459,7 @@ export class Trainer {
       adam: this.adam.getState(),
       // Rng.getState can report a state word as a signed int32 (an XOR in rng.ts is not coerced to
       // uint32) which Rng.setState rejects; the arithmetic is mod 2^32, so normalize.
-      rng: (({ s, spare }) => ({ s: s.map((v) => v >>> 0) as RngState['s'], spare }))(this.rng.getState()),
+      rng: this.rng.getState(),
       data: this.data.getState(),
       sampler: this.sampler.getState(),
       losses: [...this.losses],
