@@ -1,27 +1,17 @@
 /**
- * The tfjs op sequences a U-Net uses for layers that are not a single kernel, written exactly as
- * src/gpu/nn.ts writes them (group norm via tf.moments + rsqrt, SiLU as x·sigmoid(x), 2×
- * upsampling as reshape + broadcast multiply), so the cross-checks test those kernel chains and
- * their autodiff. Kept here, not imported, so this suite does not depend on the model code.
+ * The U-Net's composite layers under test: the very functions of src/gpu/nn.ts (group norm via
+ * tf.moments + rsqrt, SiLU as x·sigmoid(x), 2× upsampling as reshape + broadcast multiply), adapted
+ * to plain tensor arguments, so the cross-checks test the op chains (and their autodiff) the model runs.
  */
 import * as tf from '@tensorflow/tfjs';
+import { groupNorm, silu, upsample2 } from '../../src/gpu/nn.js';
 
 export function groupNormTf(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor, groups: number, eps: number): tf.Tensor4D {
-  const [n, h, w, c] = x.shape;
-  const xr = tf.reshape(x, [n, h * w, groups, c / groups]);
-  const { mean, variance } = tf.moments(xr, [1, 3], true);
-  const xn = tf.mul(tf.sub(xr, mean), tf.rsqrt(tf.add(variance, eps)));
-  return tf.add(tf.mul(tf.reshape(xn, [n, h, w, c]), gamma), beta);
+  return groupNorm({ 'gn.gamma': gamma, 'gn.beta': beta }, 'gn', x, groups, eps);
 }
 
-export function siluTf<T extends tf.Tensor>(x: T): T {
-  return tf.mul(x, tf.sigmoid(x));
-}
-
-export function upsample2Tf(x: tf.Tensor4D): tf.Tensor4D {
-  const [n, h, w, c] = x.shape;
-  return tf.reshape(tf.mul(tf.reshape(x, [n, h, 1, w, 1, c]), tf.ones([1, 1, 2, 1, 2, 1])), [n, 2 * h, 2 * w, c]);
-}
+export const siluTf = silu;
+export const upsample2Tf = upsample2;
 
 /** Max-pool gradient reference (window = stride = 2, 'valid'): dy routed to each window's argmax. */
 export function maxPool2GradReference(x: Float32Array | Float64Array, shape: number[], dy: ArrayLike<number>): Float64Array {
