@@ -98,7 +98,7 @@ export function headlineTable(r: BenchResult): string {
   });
   lines.push({
     label: 'U-Net training step',
-    cells: tiers.map((t) => (t === REFERENCE ? 'not measured (no float64 backward pass)' : cell(peerTier(t) ? find(r, 'peer', 'unet-train-step', t) : find(r, 'train', 'unet-train-step', t)))),
+    cells: tiers.map((t) => cell(peerTier(t) ? find(r, 'peer', 'unet-train-step', t) : find(r, 'train', 'unet-train-step', t))),
   });
   for (const s of HEADLINE_SAMPLERS) {
     lines.push({ label: `${s.label} sampler, exact mixture oracle, d = 784`, cells: tiers.map((t) => (peerTier(t) ? '—' : cell(find(r, 'sampler', s.label, t)))) });

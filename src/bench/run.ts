@@ -23,6 +23,7 @@ import {
   REFERENCE,
   benchFormula,
   benchMatmulPeak,
+  benchReferenceTrainStep,
   benchSampler,
   benchTrainStep,
   benchUnetForward,
@@ -275,10 +276,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   }
 
   if (want.has('train')) {
-    skipped.push({
-      workload: 'train (reference)',
-      reason: 'no float64 U-Net backward pass is composed from the reference layers; their gradients are tested one by one (src/reference/layers)',
-    });
+    add(benchReferenceTrainStep(quick ? 1 : 4, quick ? { warmup: 0, repeats: 1 } : { warmup: 1, repeats: 3 }, peakG));
     for (const b of backends) {
       await useBackend(b);
       // The cpu backend's convolution gradients are naive loops (~20 s per image per step): one image, one timed step.

@@ -42,6 +42,8 @@ import { mixtureData } from '../gpu/train_data.js';
 import { measure, type MeasureOptions } from './stats.js';
 import type { BenchRow } from './types.js';
 import { referenceUnetForward, unetForwardFlops, unetTrainFlops } from './unet_reference.js';
+import { referenceUnetLossAndGrads } from './unet_reference_grad.js';
+import { adamStep, type AdamState } from '../reference/layers/adam.js';
 
 export const REFERENCE = 'reference';
 
@@ -322,6 +324,66 @@ export function benchTrainStep(batch: number, tier: string, m: MeasureOptions, p
   } finally {
     trainer.dispose();
   }
+}
+
+/**
+ * Workload (4) on the float64 reference: the same training step in float64 — x_t and the ε target
+ * by the reference qSample, the loss and every parameter gradient by src/bench/unet_reference_grad.ts,
+ * then Adam (reference adamStep, lr 1e-3) and the EMA update (decay 0.999) of every parameter.
+ * (No gradient clipping or warm-up: a few elementwise passes, immaterial for the time.)
+ */
+export function benchReferenceTrainStep(batch: number, m: MeasureOptions, peak: number | null): BenchRow {
+  const config = BENCH_UNET;
+  const S = config.imageSize;
+  const D = S * S * config.inChannels;
+  const specs = unetParamSpecs(config);
+  const params = new Map<string, Float64Array>([...initParamValues(specs, new Rng(0))].map(([k, v]) => [k, Float64Array.from(v)]));
+  const ema = new Map([...params].map(([k, v]) => [k, Float64Array.from(v)]));
+  const adam = new Map<string, AdamState>([...params].map(([k, v]) => [k, { m: new Float64Array(v.length), v: new Float64Array(v.length) }]));
+  const data = mixtureData({ imageSize: S, batchSize: batch, seed: 0, nTrain: Math.max(64, batch), nTest: batch });
+  const schedule = makeSchedule(betaSchedule('linear', 1000));
+  const rng = new Rng(1);
+  let step = 0;
+  const fn = () => {
+    const x0 = data.nextBatch(batch).x;
+    const xt = new Float64Array(batch * D);
+    const target = new Float64Array(batch * D);
+    const t: number[] = [];
+    for (let i = 0; i < batch; i++) {
+      const ti = 1 + rng.int(1000);
+      const eps = rng.normals(D);
+      t.push(ti);
+      xt.set(refQSample(schedule, Float64Array.from(x0.subarray(i * D, (i + 1) * D)), ti, eps), i * D);
+      target.set(eps, i * D);
+    }
+    const { grads } = referenceUnetLossAndGrads(config, params, ndarray([batch, S, S, config.inChannels], xt), t, ndarray([batch, S, S, config.inChannels], target));
+    step++;
+    for (const [name, theta] of params) {
+      const r = adamStep(theta, grads.get(name)!, adam.get(name)!, step, { lr: 1e-3 });
+      theta.set(r.theta);
+      adam.set(name, r.state);
+      const e = ema.get(name)!;
+      for (let i = 0; i < e.length; i++) e[i] = 0.999 * e[i] + 0.001 * theta[i];
+    }
+  };
+  const r = measure(fn, m);
+  const sec = r.summary.median / 1000;
+  const gflops = (unetTrainFlops(config) * batch) / sec / 1e9;
+  return {
+    workload: 'train',
+    name: 'unet-train-step',
+    tier: REFERENCE,
+    size: batch,
+    batch,
+    timeMs: r.summary,
+    inner: r.inner,
+    warmup: r.warmup,
+    throughput: batch / sec,
+    unit: 'images/s',
+    gflops,
+    peakFraction: peak ? gflops / peak : undefined,
+    note: 'float64: reference layers and their gradients composed by src/bench/unet_reference_grad.ts, reference Adam and EMA',
+  };
 }
 
 /** The tfjs matrix-product rate of the active backend: C = A·B with n×n float32 matrices. */
