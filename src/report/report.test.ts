@@ -23,6 +23,7 @@ import { summarize } from '../bench/stats.js';
 import type { BenchResult, BenchRow } from '../bench/types.js';
 import { buildReport, type ReportOptions } from './build.js';
 import { renderReportHtml, SECTION_IDS } from './html.js';
+import { main } from '../cli/main.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = resolve(here, '..', '..', 'out', 'report');
@@ -157,6 +158,34 @@ describe('report page', () => {
     expect(section(html, 'properties')).toContain('not run');
     expect(section(html, 'training')).toContain('No training run was given');
     expect(section(html, 'bench')).toContain('No benchmark result');
+  });
+});
+
+describe('report and bench commands (CLI)', () => {
+  async function run(argv: string[]) {
+    let out = '';
+    let err = '';
+    const code = await main(argv, { stdout: { write: (x: string) => (out += x) }, stderr: { write: (x: string) => (err += x) } });
+    return { code, out, err };
+  }
+
+  it('report writes the page named by --out and prints its path', async () => {
+    const page = join(dir, 'cli', 'page.html');
+    const r = await run(['report', '--no-properties', '--scatter', '0', '--golden', emptyDir, '--bench', benchDir, '--out', page, '--backend', 'cpu']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.trim()).toBe(page);
+    const html = readFileSync(page, 'utf8');
+    expectSelfContained(html);
+    expect(section(html, 'bench')).toContain('Test CPU');
+  });
+
+  it('user mistakes are one-line errors with exit code 2', async () => {
+    const a = await run(['report', '--out', join(dir, 'x.txt')]);
+    expect(a.code).toBe(2);
+    expect(a.err).toMatch(/--out must name an \.html file/);
+    const b = await run(['bench', '--only', 'formula,frobnicate']);
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/--only: unknown value 'frobnicate'/);
   });
 });
 
