@@ -38,9 +38,11 @@ export interface BuiltReport {
   properties: PropertyResults | null;
 }
 
-async function goldenCheckpoint(dir: string): Promise<string | null> {
+/** The golden U-Net: a golden folder (model.json + ema.bin) or a training checkpoint / run directory. */
+async function goldenModelDir(dir: string): Promise<string | null> {
   for (const cand of [join(dir, 'unet'), dir]) {
     if (!existsSync(cand)) continue;
+    if (existsSync(join(cand, 'model.json')) && existsSync(join(cand, 'ema.bin')) && !existsSync(join(cand, 'manifest.json'))) return cand;
     const ck = await checkpointOf(cand);
     if (ck) return ck;
   }
@@ -53,9 +55,9 @@ export async function buildReport(o: ReportOptions): Promise<BuiltReport> {
   const schedules = scheduleFigures();
 
   let elbo: ReportData['elbo'];
-  const gck = await goldenCheckpoint(o.golden);
+  const gck = await goldenModelDir(o.golden);
   if (!gck) {
-    elbo = { placeholder: `No golden model is committed yet: no checkpoint found in ${o.golden}/unet or ${o.golden}. This section shows the ELBO terms per t once one exists; nothing here is estimated without it.` };
+    elbo = { placeholder: `No golden model is committed yet: no golden U-Net (model.json + ema.bin) or checkpoint found in ${o.golden}/unet or ${o.golden}. This section shows the ELBO terms per t once one exists; nothing here is estimated without it.` };
   } else {
     log(`ELBO terms of ${gck}`);
     elbo = await elboFigure(gck, { batch: o.elboBatch, count: o.elboCount, log });

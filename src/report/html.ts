@@ -85,6 +85,7 @@ nav a{margin-right:1rem}
 figure{margin:0;max-width:100%}figure img{max-width:100%;height:auto;border:1px solid #ddd}
 figcaption{font-size:.8rem;color:#555;max-width:640px}
 .small figure{width:270px}
+.charts figure{max-width:calc(50% - .5rem)}
 table{border-collapse:collapse;font-size:.82rem;margin:.5rem 0}
 th,td{border:1px solid #ccc;padding:.2rem .4rem;vertical-align:top;text-align:left}
 th{background:#f3f3f3}
@@ -92,6 +93,7 @@ tr.pass td:nth-child(4){color:#1a7f37;font-weight:600}tr.fail td:nth-child(4){co
 .placeholder{background:#fff8e1;border:1px solid #e0c060;padding:.6rem;border-radius:4px}
 #report-check{color:#cf222e;white-space:pre-wrap}
 code{font-size:.8rem}
+.scroll{overflow-x:auto;max-width:100%}
 `;
 
 const CHECK_SCRIPT = `
@@ -134,10 +136,10 @@ export function renderReportHtml(d: ReportData): string {
   else {
     const e = d.elbo;
     elbo =
-      `<p>Checkpoint <code>${esc(e.checkpoint)}</code> (step ${e.step}), ${esc(e.data)}. Prior term L_T = KL(q(x_T|x_0) ‖ N(0, I)): ${e.prior.toExponential(3)} bits/dim. ` +
-      `Estimated negative ELBO (prior + L_0 + Σ_t L_{t−1}, the KL terms interpolated linearly between the ${e.ts.length} sampled t): <strong>${e.total.toFixed(3)} bits/dim</strong>.</p>` +
+      `<p>Model <code>${esc(e.checkpoint)}</code> (step ${e.step}), ${esc(e.data)}${e.conditional ? ', conditioned on their true labels (bits/dim of p(x | y))' : ''}. Prior term L_T = KL(q(x_T|x_0) ‖ N(0, I)): ${e.prior.toExponential(3)} bits/dim. ` +
+      `Negative ELBO: <strong>${e.total.toFixed(3)} bits/dim</strong> (${esc(e.totalEstimator)}).</p>` +
       `<div class="figs">${figure(e.figure)}</div>` +
-      `<table><thead><tr><th>t</th>${e.ts.map((t) => `<th>${t}</th>`).join('')}</tr></thead><tbody><tr><td>bits/dim</td>${e.bpd.map((v) => `<td>${v.toExponential(2)}</td>`).join('')}</tr></tbody></table>`;
+      `<div class="scroll"><table><thead><tr><th>t</th>${e.ts.map((t) => `<th>${t}</th>`).join('')}</tr></thead><tbody><tr><td>bits/dim</td>${e.bpd.map((v) => `<td>${v.toExponential(2)}</td>`).join('')}</tr></tbody></table></div>`;
   }
   parts.push(sec('elbo', 'ELBO terms per t of the golden model', elbo));
   parts.push(sec('properties', 'Property suite on the float64 reference', isPlaceholder(d.properties) ? placeholder(d.properties) : propertiesTable(d.properties)));
@@ -170,7 +172,7 @@ export function renderReportHtml(d: ReportData): string {
       (b.result.peak ? `Peak FP32 ${b.result.peak.gflops.toFixed(1)} GFLOP/s (${esc(b.result.peak.source)}). ` : '') +
       `Medians of repeated runs after warm-up; details in the markdown file next to the JSON.</p>` +
       markdownTableToHtml(b.headline) +
-      `<div class="figs">${b.charts.map((c) => figure({ caption: c.title, svg: c.svg })).join('')}</div>`;
+      `<div class="figs charts">${b.charts.map((c) => figure({ caption: c.title, svg: c.svg })).join('')}</div>`;
   }
   parts.push(sec('bench', 'Benchmarks', bench));
   return `<!DOCTYPE html>

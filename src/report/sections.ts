@@ -231,94 +231,93 @@ export async function runFigures(dir: string, opts: { samples: number; steps: nu
 }
 
 export interface ElboInfo {
+  /** The golden U-Net folder (model.json + ema.bin) or checkpoint directory. */
   checkpoint: string;
   step: number;
   data: string;
+  /** Whether the terms are of p(x | y) (class-conditional model, true labels). */
+  conditional: boolean;
   ts: number[];
   /** Mean over the batch of L_{t-1} (t ≥ 2) / L_0 (t = 1), bits per dimension. */
   bpd: number[];
   prior: number;
-  /** Estimated total: prior + T × (mean of the sampled per-t terms, trapezoid in t). */
+  /** The whole bound by src/golden/bpd.ts vlbBitsPerDim (L_0 exact + stratified t), bits/dim. */
   total: number;
+  totalEstimator: string;
   figure: Figure;
 }
 
 /**
- * ELBO terms per t (F1-F3 via the tfjs tier's vbTerms, bits/dim) of a checkpoint's EMA model on
+ * ELBO terms per t (F1-F3 via the tfjs tier's vbTerms, bits/dim) of the golden U-Net (helper-10's
+ * src/golden/generate.ts loadGoldenUnet: a golden folder or a training checkpoint; EMA weights) on
  * `batch` held-out images (MNIST test images for a 28×28×1 model, else the synthetic mixture test
- * split), at `count` timesteps spaced geometrically from 1 to T, plus the prior term.
+ * split; conditioned on their true labels for a class-conditional model) at `count` timesteps
+ * spaced geometrically from 1 to T, the prior term, and the whole bound by the golden suite's own
+ * estimator (src/golden/bpd.ts vlbBitsPerDim, L_0 exact plus `count` log-spaced strata of t).
  */
-export async function elboFigure(ckDir: string, opts: { batch: number; count: number; log?: (l: string) => void }): Promise<ElboInfo> {
+export async function elboFigure(dir: string, opts: { batch: number; count: number; log?: (l: string) => void }): Promise<ElboInfo> {
   const tf = await import('@tensorflow/tfjs');
-  const { loadCheckpointDir } = await import('../gpu/checkpoint.js');
-  const { validateTrainConfig } = await import('../gpu/train.js');
-  const { unetApply, unetParamSpecs } = await import('../gpu/unet.js');
+  const { loadGoldenUnet } = await import('../golden/generate.js');
+  const { vlbBitsPerDim } = await import('../golden/bpd.js');
   const { makeTensorSchedule } = await import('../gpu/schedules.js');
   const { vbTerms } = await import('../gpu/elbo.js');
-  const { state } = loadCheckpointDir(ckDir);
-  const config = validateTrainConfig(state.config);
-  const u = config.unet;
-  const D = u.imageSize * u.imageSize * u.inChannels;
-  const B = opts.batch;
-  let x0: Float32Array;
-  let data: string;
-  if (u.imageSize === 28 && u.inChannels === 1) {
-    const { loadMnist } = await import('../data/mnist.js');
-    const ds = loadMnist({ split: 'test', limit: B });
-    x0 = ds.images.slice(0, B * D);
-    data = `MNIST test images 0..${B - 1}`;
-  } else {
-    const { mixtureData } = await import('../gpu/train_data.js');
-    const held = mixtureData({ imageSize: u.imageSize, batchSize: B, seed: 0, nTrain: Math.max(B, 64), nTest: B }).heldOut(B);
-    x0 = held.x.slice(0, B * D);
-    data = `synthetic mixture test images 0..${B - 1}`;
-  }
-  // The decoder term needs 8-bit data in [-1, 1]: snap to the grid k/127.5 - 1.
-  for (let i = 0; i < x0.length; i++) x0[i] = Math.round((Math.min(1, Math.max(-1, x0[i])) + 1) * 127.5) / 127.5 - 1;
-  const T = config.schedule.T;
-  const ts = [...new Set(Array.from({ length: opts.count }, (_, i) => Math.round(Math.exp((Math.log(T) * i) / Math.max(1, opts.count - 1)))))].sort((a, b) => a - b);
-  const params: Record<string, import('@tensorflow/tfjs').Tensor> = {};
-  for (const s of unetParamSpecs(u)) params[s.name] = tf.tensor(state.ema.get(s.name)!, s.shape, 'float32');
-  const schedule = makeTensorSchedule(R.betaSchedule(config.schedule.name, T));
-  const X0 = tf.tensor2d(x0, [B, D]);
-  const rng = new R.Rng(4);
-  const bpd: number[] = [];
+  const g = loadGoldenUnet(dir);
+  const schedule = makeTensorSchedule(g.betas);
   try {
-    for (const t of ts) {
-      const noise = tf.tensor2d(Float32Array.from(rng.normals(B * D)), [B, D]);
-      const labels = u.numClasses > 0 ? new Array(B).fill(u.numClasses) : null;
-      const model = (xt: import('@tensorflow/tfjs').Tensor2D) =>
-        tf.tidy(() => unetApply(u, params, xt.reshape([B, u.imageSize, u.imageSize, u.inChannels]) as import('@tensorflow/tfjs').Tensor4D, new Array(B).fill(t), labels).reshape([B, D]) as import('@tensorflow/tfjs').Tensor2D);
-      const v = vbTerms(schedule, model, X0, t, noise, { prediction: config.objective });
-      const vals = v.dataSync();
-      bpd.push(Array.from(vals).reduce((a, b) => a + b, 0) / B);
-      tf.dispose([v, noise]);
-      opts.log?.(`ELBO term t=${t}: ${bpd[bpd.length - 1].toFixed(5)} bits/dim`);
+    const u = g.unet;
+    const D = u.imageSize * u.imageSize * u.inChannels;
+    const B = opts.batch;
+    let x0: Float32Array;
+    let labels: number[];
+    let data: string;
+    if (u.imageSize === 28 && u.inChannels === 1) {
+      const { loadMnist } = await import('../data/mnist.js');
+      const ds = loadMnist({ split: 'test', limit: B });
+      x0 = ds.images.slice(0, B * D);
+      labels = Array.from(ds.labels.subarray(0, B));
+      data = `MNIST test images 0..${B - 1}`;
+    } else {
+      const { mixtureData } = await import('../gpu/train_data.js');
+      const held = mixtureData({ imageSize: u.imageSize, batchSize: B, seed: 0, nTrain: Math.max(B, 64), nTest: B }).heldOut(B);
+      x0 = held.x.slice(0, B * D);
+      labels = Array.from(held.labels);
+      data = `synthetic mixture test images 0..${B - 1}`;
     }
+    // The decoder term needs 8-bit data in [-1, 1]: snap to the grid k/127.5 - 1.
+    for (let i = 0; i < x0.length; i++) x0[i] = Math.round((Math.min(1, Math.max(-1, x0[i])) + 1) * 127.5) / 127.5 - 1;
+    const cond = u.numClasses > 0;
+    const lab = cond ? labels.map((y) => Math.min(y, u.numClasses - 1)) : null;
+    const T = g.config.schedule.T;
+    const ts = [...new Set(Array.from({ length: opts.count }, (_, i) => Math.round(Math.exp((Math.log(T) * i) / Math.max(1, opts.count - 1)))))].sort((a, b) => a - b);
+    const X0 = tf.tensor2d(x0, [B, D]);
+    const rng = new R.Rng(4);
+    const bpd: number[] = [];
+    try {
+      for (const t of ts) {
+        const noise = tf.tensor2d(Float32Array.from(rng.normals(B * D)), [B, D]);
+        const v = vbTerms(schedule, (xt) => g.apply(xt, new Array(B).fill(t), lab), X0, t, noise, { prediction: g.config.objective });
+        bpd.push(Array.from(v.dataSync()).reduce((a, b) => a + b, 0) / B);
+        tf.dispose([v, noise]);
+        opts.log?.(`ELBO term t=${t}: ${bpd[bpd.length - 1].toFixed(5)} bits/dim`);
+      }
+    } finally {
+      X0.dispose();
+    }
+    const rows = Array.from({ length: B }, (_, i) => Float64Array.from(x0.subarray(i * D, (i + 1) * D)));
+    const prior = (R.priorBpd(R.makeSchedule(g.betas), rows) as number[]).reduce((a, b) => a + b, 0) / B;
+    const K = Math.min(opts.count, T - 1);
+    opts.log?.(`whole bound: vlbBitsPerDim with ${K} strata`);
+    const total = vlbBitsPerDim(g, x0, lab, { seed: 0, tSamples: K }).mean;
+    const positive = bpd.every((v) => v > 0);
+    const figure: Figure = {
+      caption: `ELBO terms per t (bits/dim; t = 1 is the decoder −log p(x_0|x_1), t ≥ 2 the KL terms L_{t−1}), mean over ${B} ${data}${cond ? ' with their labels' : ''}, EMA weights of ${dir} (step ${g.step})`,
+      svg: renderLineChartSvg([{ name: 'L_t (bits/dim)', xs: ts.map((t) => Math.log10(t)), ys: bpd }], { width: 640, height: 400, title: 'ELBO terms per t', xLabel: 'log10(t)', yLabel: 'bits/dim', logY: positive }),
+    };
+    return { checkpoint: dir, step: g.step, data, conditional: cond, ts, bpd, prior, total, totalEstimator: `src/golden/bpd.ts vlbBitsPerDim: L_T + L_0 + ${K} log-spaced strata of t = 2..T, one t per stratum (seed 0)`, figure };
   } finally {
-    tf.dispose([X0, ...Object.values(params)]);
     schedule.dispose();
+    g.dispose();
   }
-  const prior = (R.priorBpd(R.makeSchedule(R.betaSchedule(config.schedule.name, T)), Array.from({ length: B }, (_, i) => Float64Array.from(x0.subarray(i * D, (i + 1) * D)))) as number[]).reduce((a, b) => a + b, 0) / B;
-  // Σ_{t=1}^{T} L_{t-1} estimated from the sampled terms: L_0 (t = 1) plus, for every integer t in
-  // 2..T, the KL term interpolated linearly in t between the sampled t ≥ 2 (constant beyond the ends).
-  const kl = ts.map((t, i) => [t, bpd[i]] as const).filter(([t]) => t >= 2);
-  let total = prior + (ts[0] === 1 ? bpd[0] : 0);
-  if (kl.length) {
-    let j = 0;
-    for (let t = 2; t <= T; t++) {
-      while (j + 1 < kl.length && kl[j + 1][0] <= t) j++;
-      const [ta, va] = kl[j];
-      const [tb, vb] = kl[Math.min(j + 1, kl.length - 1)];
-      total += t <= ta || tb === ta ? va : va + ((vb - va) * (t - ta)) / (tb - ta);
-    }
-  }
-  const positive = bpd.every((v) => v > 0);
-  const figure: Figure = {
-    caption: `ELBO terms per t (bits/dim; t = 1 is the decoder −log p(x_0|x_1), t ≥ 2 the KL terms L_{t−1}), mean over ${B} ${data}, EMA weights of ${ckDir} (step ${state.step})`,
-    svg: renderLineChartSvg([{ name: 'L_t (bits/dim)', xs: ts.map((t) => Math.log10(t)), ys: bpd }], { width: 640, height: 400, title: 'ELBO terms per t', xLabel: 'log10(t)', yLabel: 'bits/dim', logY: positive }),
-  };
-  return { checkpoint: ckDir, step: state.step, data, ts, bpd, prior, total, figure };
 }
 
 // ---- benchmark --------------------------------------------------------------------------------
