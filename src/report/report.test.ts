@@ -14,7 +14,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../gpu/backend.js';
-import { saveCheckpoint } from '../gpu/checkpoint.js';
+import { latestCheckpoint, saveCheckpoint } from '../gpu/checkpoint.js';
+import { exportGoldenUnet } from '../golden/generate.js';
 import { initParamValues, shapeSize } from '../gpu/nn.js';
 import { validateTrainConfig, type TrainerState } from '../gpu/train.js';
 import { unetParamSpecs, type UNetConfig } from '../gpu/unet.js';
@@ -147,6 +148,16 @@ describe('report page', () => {
     expect(bench).toContain('<table>');
     expect(bench).toContain('Test CPU');
     expect((bench.match(/<img /g) ?? []).length).toBe(3); // qSample, scaling-batch, scaling-steps
+  });
+
+  it('reads a committed golden U-Net folder (model.json + ema.bin)', async () => {
+    const folder = join(dir, 'golden2');
+    exportGoldenUnet(latestCheckpoint(join(goldenDir, 'unet'))!, join(folder, 'unet'));
+    const { html } = await buildReport(options({ golden: folder, elboCount: 3, elboBatch: 2 }));
+    const elbo = section(html, 'elbo');
+    expect(elbo).toContain(join(folder, 'unet'));
+    expect(elbo).toMatch(/Negative ELBO: <strong>\d+\.\d+ bits\/dim<\/strong> \(src\/golden\/bpd\.ts vlbBitsPerDim/);
+    expect(elbo).not.toContain('placeholder');
   });
 
   it('labels what is absent instead of inventing it', async () => {
