@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchCharts, headlineTable } from '../bench/output.js';
 import { renderReportHtml, type Placeholder, type ReportData } from './html.js';
-import { checkpointOf, elboFigure, latestBenchResult, runFigures, runPropertySuite, samplerFigures, scheduleFigures, type PropertyResults } from './sections.js';
+import { checkpointOf, elboFigure, goldenSamplerFigures, latestBenchResult, runFigures, runPropertySuite, samplerFigures, scheduleFigures, type PropertyResults } from './sections.js';
 
 export interface ReportOptions {
   /** Golden folder: the golden U-Net is `<golden>/unet` (a run or checkpoint directory) or `<golden>` itself. */
@@ -28,6 +28,8 @@ export interface ReportOptions {
   /** ELBO: timesteps evaluated and batch size. */
   elboCount: number;
   elboBatch: number;
+  /** U-Net samples per sampler from the golden model (0: none). */
+  goldenSamples?: number;
   /** Context line (machine, backend). */
   context: string;
   log?: (line: string) => void;
@@ -62,6 +64,7 @@ export async function buildReport(o: ReportOptions): Promise<BuiltReport> {
     log(`ELBO terms of ${gck}`);
     elbo = await elboFigure(gck, { batch: o.elboBatch, count: o.elboCount, log });
   }
+  const goldenGrids = gck && (o.goldenSamples ?? 0) > 0 ? await goldenSamplerFigures(gck, { n: o.goldenSamples!, log }) : [];
 
   let properties: PropertyResults | null = null;
   let propSection: PropertyResults | Placeholder;
@@ -94,6 +97,6 @@ export async function buildReport(o: ReportOptions): Promise<BuiltReport> {
   if (!b) bench = { placeholder: `No benchmark result in ${o.benchDir}: run \`npm run bench\` (or \`diffusion-oracle bench\`) first.` };
   else bench = { path: b.path, result: b.result, charts: benchCharts(b.result), headline: headlineTable(b.result) };
 
-  const html = renderReportHtml({ generated: new Date().toISOString().slice(0, 19) + 'Z', context: o.context, schedules, elbo, properties: propSection, samplers, run, bench });
+  const html = renderReportHtml({ generated: new Date().toISOString().slice(0, 19) + 'Z', context: o.context, schedules, elbo, properties: propSection, samplers, goldenGrids, run, bench });
   return { html, properties };
 }

@@ -22,6 +22,8 @@ export interface ReportData {
   elbo: ElboInfo | Placeholder;
   properties: PropertyResults | Placeholder;
   samplers: Figure[] | Placeholder;
+  /** U-Net sample grids per sampler from the golden model (may be empty). */
+  goldenGrids?: Figure[];
   run: RunInfo | Placeholder;
   bench: { path: string; result: BenchResult; charts: NamedChart[]; headline: string } | Placeholder;
 }
@@ -150,7 +152,8 @@ export function renderReportHtml(d: ReportData): string {
       (isPlaceholder(d.samplers)
         ? placeholder(d.samplers)
         : `<p>Each sampler of the registry run from the exact p_{t₀} with the exact Gaussian-mixture oracle (the cases of claim 8, which the property suite checks with KS tests): sampler output in blue over exact samples of the target p_{t_end} in orange (first two coordinates). Blue and orange clouds of the same shape are what claim 8 tests.</p><div class="figs small">${d.samplers.map((f) => figure(f)).join('')}</div>`) +
-        (isPlaceholder(d.run) ? '' : d.run.sampleFigure ? `<h3>U-Net samples</h3><div class="figs">${figure(d.run.sampleFigure)}</div>` : ''),
+        (d.goldenGrids?.length ? `<h3>Golden U-Net samples per sampler</h3><div class="figs">${d.goldenGrids.map((f) => figure(f)).join('')}</div>` : '') +
+        (isPlaceholder(d.run) ? '' : d.run.sampleFigure ? `<h3>U-Net samples of the run</h3><div class="figs">${figure(d.run.sampleFigure)}</div>` : ''),
     ),
   );
   parts.push(

@@ -123,7 +123,7 @@ beforeAll(async () => {
 describe('report page', () => {
   it('renders every section from real inputs', async () => {
     const built = await buildReport(
-      options({ golden: goldenDir, run: runDir, benchDir, properties: 'run', claims: ['core.schedule-definitions'], scatterN: 40, samples: 4, sampleSteps: 2, elboCount: 4, elboBatch: 2 }),
+      options({ golden: goldenDir, run: runDir, benchDir, properties: 'run', claims: ['core.schedule-definitions'], scatterN: 40, samples: 4, sampleSteps: 2, elboCount: 4, elboBatch: 2, goldenSamples: 2 }),
     );
     full = built.html;
     expectSelfContained(full);
@@ -141,8 +141,10 @@ describe('report page', () => {
     expect(elbo).toContain(join(goldenDir, 'unet'));
     // samplers: one scatter per case of claim 8 plus DDPM and DDIM, and the U-Net grid (PNG)
     const samplers = section(full, 'samplers');
-    expect((samplers.match(/<img /g) ?? []).length).toBeGreaterThanOrEqual(19);
+    expect((samplers.match(/<img /g) ?? []).length).toBeGreaterThanOrEqual(19 + 3);
     expect(samplers).toContain('data:image/png;base64,');
+    expect(samplers).toContain('Golden U-Net samples per sampler');
+    for (const s of ['DDIM, 50 steps', 'DDPM, 100 steps', 'DPM-Solver-2, 10 log-SNR steps']) expect(samplers).toContain(s);
     expect(section(full, 'training')).toMatch(/step 4/);
     const bench = section(full, 'bench');
     expect(bench).toContain('<table>');

@@ -320,6 +320,44 @@ export async function elboFigure(dir: string, opts: { batch: number; count: numb
   }
 }
 
+/**
+ * U-Net sample grids per sampler from the golden model (loadGoldenUnet; labels i mod K for a
+ * class-conditional model): DDIM 50 steps (η = 0), DDPM 100 steps (respaced, σ² = β̃), DPM-Solver-2
+ * over 10 log-SNR-uniform steps (20 evaluations), each from the same x_T ~ N(0, I) (seed 0).
+ */
+export async function goldenSamplerFigures(dir: string, opts: { n: number; log?: (l: string) => void }): Promise<Figure[]> {
+  const tf = await import('@tensorflow/tfjs');
+  const { loadGoldenUnet, sampleLabels, tensorModel } = await import('../golden/generate.js');
+  const { getTensorSampler } = await import('../gpu/samplers.js');
+  const g = loadGoldenUnet(dir);
+  try {
+    const u = g.unet;
+    const D = u.imageSize * u.imageSize * u.inChannels;
+    const T = g.config.schedule.T;
+    const labels = sampleLabels(g, opts.n);
+    const model = tensorModel(g, labels);
+    const specs = [
+      { label: 'DDIM, 50 steps, η = 0', sampler: 'ddim', grid: R.ancestralTimeGrid(T, Math.min(50, T), 'leading') as ArrayLike<number> },
+      { label: 'DDPM, 100 steps (respaced), σ² = β̃', sampler: 'ddpm', grid: R.ancestralTimeGrid(T, Math.min(100, T), 'leading') },
+      { label: 'DPM-Solver-2, 10 log-SNR steps (20 evaluations)', sampler: 'dpm-solver-2', grid: R.makeTimeGrid(g.process, 10, { spacing: 'logsnr' }) },
+    ];
+    const figs: Figure[] = [];
+    for (const sp of specs) {
+      opts.log?.(`golden U-Net samples: ${sp.label}`);
+      const rng = new R.Rng(0);
+      const x = tf.tensor2d(Float32Array.from(rng.normals(opts.n * D)), [opts.n, D]);
+      const out = getTensorSampler(sp.sampler)(model, x, sp.grid, { rng, variance: 'posterior' });
+      const px = Float32Array.from(out.dataSync() as Float32Array);
+      tf.dispose([x, out]);
+      const png = encodePng(imageGrid(px, { n: opts.n, height: u.imageSize, width: u.imageSize, channels: u.inChannels === 3 ? 3 : 1, scale: Math.max(1, Math.round(56 / u.imageSize)) }), 'gray');
+      figs.push({ caption: `golden U-Net (step ${g.step}), ${sp.label}${labels ? `, labels ${labels.slice(0, Math.min(10, labels.length)).join(' ')}…` : ''}`, png });
+    }
+    return figs;
+  } finally {
+    g.dispose();
+  }
+}
+
 // ---- benchmark --------------------------------------------------------------------------------
 
 /** The newest full benchmark result in `dir` (quick runs only when no full one exists), or null. */
