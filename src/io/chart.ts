@@ -360,6 +360,8 @@ function esc(s: string): string {
 const r1 = (v: number) => Number(v.toFixed(1));
 
 /** The same chart as SVG markup (a standalone <svg> element). */
+let svgClipCounter = 0;
+
 export function renderLineChartSvg(series: ChartSeries[], options: ChartOptions = {}): string {
   const L = chartLayout(series, options);
   const { left, top, right, bottom } = L.plot;
@@ -373,8 +375,10 @@ export function renderLineChartSvg(series: ChartSeries[], options: ChartOptions 
   for (const t of L.yTicks) out.push(`<line x1="${left}" y1="${t.px}" x2="${right}" y2="${t.px}"/>`);
   for (const t of L.xTicks) out.push(`<line x1="${t.px}" y1="${top}" x2="${t.px}" y2="${bottom}"/>`);
   out.push('</g>');
-  out.push(`<defs><clipPath id="plot-area"><rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}"/></clipPath></defs>`);
-  out.push('<g clip-path="url(#plot-area)" fill="none" stroke-width="1.5" stroke-linejoin="round">');
+  // A document-unique clip id, so several charts can be inlined into one HTML page.
+  const clipId = `plot-area-${++svgClipCounter}`;
+  out.push(`<defs><clipPath id="${clipId}"><rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}"/></clipPath></defs>`);
+  out.push(`<g clip-path="url(#${clipId})" fill="none" stroke-width="1.5" stroke-linejoin="round">`);
   for (const l of L.lines) {
     const pts = l.points.map(([x, y]) => `${r1(x)},${r1(y)}`).join(' ');
     out.push(`<polyline data-series="${esc(l.name)}" stroke="${l.color}" points="${pts}"/>`);
