@@ -79,7 +79,7 @@ describe('vlbBitsPerDim', () => {
   it('the stratified estimator evaluates K + 1 timesteps and needs labels for a conditional model', () => {
     const x0 = new Float32Array(2 * 64).fill(-1);
     const r = vlbBitsPerDim(g, x0, [0, 1], { seed: 1, tSamples: 4 });
-    expect(r.evaluations).toBe(2 * 5);
+    expect(r.evaluations).toBeLessThanOrEqual(2 * 5);
     expect(Number.isFinite(r.mean) && r.mean > 0).toBe(true);
     expect(() => vlbBitsPerDim(g, x0, null, { seed: 1, tSamples: 4 })).toThrow(/labels/);
     expect(() => vlbBitsPerDim(g, x0.subarray(0, 10), [0], { seed: 1, tSamples: 4 })).toThrow(/x0/);
@@ -87,12 +87,15 @@ describe('vlbBitsPerDim', () => {
 });
 
 describe('timestepPlan', () => {
-  it('t = 1 once, then one t per stratum of 2..T with weights summing to T - 1 (unbiased stratified sum)', () => {
+  it('t = 1 once, then one t per (log-spaced) stratum of 2..T with weights summing to T - 1 (unbiased stratified sum)', () => {
     const rng = new Rng(3);
     for (const [T, K] of [[1000, 24], [12, 4], [12, 11], [50, 7]]) {
       const plan = timestepPlan(T, K, rng);
       expect(plan[0]).toEqual({ t: 1, w: 1 });
-      expect(plan.length).toBe(K + 1);
+      expect(plan.length).toBeLessThanOrEqual(K + 1);
+      expect(plan.length).toBeGreaterThan(1);
+      expect(plan[1]).toEqual({ t: 2, w: 1 }); // the first stratum is t = 2 alone
+      expect(plan[plan.length - 1].w).toBe(Math.max(...plan.map((p) => p.w))); // the widest stratum is the last (log spacing)
       expect(plan.slice(1).reduce((a, p) => a + p.w, 0)).toBe(T - 1);
       let lo = 2;
       for (const p of plan.slice(1)) {

@@ -12,10 +12,12 @@
  * (the order of the reference's `vlb`, so 'all' reproduces it draw for draw):
  *   'all'        every t = 1..T (T model evaluations per image; the unbiased one-sample estimate of
  *                the reference's vlb);
- *   K (number)   L_0 exactly at t = 1, plus stratified sampling of t = 2..T: K strata of (nearly)
- *                equal width w_k, one t drawn uniformly in each (rng.int) and weighted by w_k. Since
+ *   K (number)   L_0 exactly at t = 1, plus stratified sampling of t = 2..T: at most K strata with
+ *                log-spaced edges ⌊2·((T+1)/2)^{k/K}⌋ (the first ones are single timesteps, i.e.
+ *                exact), one t drawn uniformly in each (rng.int) and weighted by its width w_k. Since
  *                E[w_k L_{t_k}] = Σ_{t in stratum k} L_t, this is an unbiased estimate of the same
- *                bound with K + 1 model evaluations per image (used for the fast subset).
+ *                bound with ≤ K + 1 model evaluations per image. Equal-width strata were tried first:
+ *                their estimate varied by ±35 % from seed to seed (the small-t terms dominate).
  */
 import * as tf from '@tensorflow/tfjs';
 import { vbTerms } from '../gpu/elbo.js';
@@ -41,12 +43,16 @@ export function timestepPlan(T: number, tSamples: 'all' | number, rng: Rng): { t
   if (tSamples === 'all') return Array.from({ length: T }, (_, i) => ({ t: i + 1, w: 1 }));
   if (!Number.isInteger(tSamples) || tSamples < 1 || tSamples > T - 1) throw new DiffusionInputError('tSamples', tSamples, `must be 'all' or an integer in 1..${T - 1}`);
   const plan = [{ t: 1, w: 1 }];
-  const span = T - 1; // t = 2..T
-  for (let k = 0; k < tSamples; k++) {
-    const lo = Math.floor((k * span) / tSamples);
-    const hi = Math.floor(((k + 1) * span) / tSamples);
-    const w = hi - lo;
-    plan.push({ t: 2 + lo + rng.int(w), w });
+  // Log-spaced stratum edges over [2, T + 1): e_k = ⌊2·((T + 1)/2)^{k/K}⌋, strictly increasing
+  // (narrow strata at small t, where L_{t-1} is largest and changes fastest).
+  const edges: number[] = [2];
+  for (let k = 1; k <= tSamples; k++) {
+    const e = k === tSamples ? T + 1 : Math.floor(2 * ((T + 1) / 2) ** (k / tSamples));
+    if (e > edges[edges.length - 1]) edges.push(e);
+  }
+  for (let k = 0; k + 1 < edges.length; k++) {
+    const w = edges[k + 1] - edges[k];
+    plan.push({ t: edges[k] + rng.int(w), w });
   }
   return plan;
 }

@@ -336,12 +336,17 @@ export function checkAgainst(ctx: GoldenContext, golden: GoldenFile, options: Co
     floors.push(...qualityFloors(id, rec.config.kind, means, realMeans));
   }
   const w = (s: string, n: number) => s.padEnd(n);
-  lines.push('', `${w('config', 14)}${w('seed', 5)}${w('statistic', 19)}${w('golden(mean)', 14)}${w('golden(seed)', 14)}${w('new', 14)}${w('band', 28)}result`);
+  lines.push('', `${w('config', 14)}${w('seed', 5)}${w('statistic', 19)}${w('golden(mean)', 14)}${w('golden(seed)', 14)}${w('new', 14)}${w('(new-seed)/sd', 15)}${w('band', 28)}result`);
+  let maxDz = 0;
   for (const r of rows) {
+    const sd = golden.configs[r.config].stats[r.stat].sd;
+    const dz = r.goldenSeed === undefined || !(sd > 0) ? NaN : (r.value - r.goldenSeed) / sd;
+    if (Number.isFinite(dz)) maxDz = Math.max(maxDz, Math.abs(dz));
     lines.push(
-      `${w(r.config, 14)}${w(String(r.seed), 5)}${w(r.stat, 19)}${w(fmt(r.golden), 14)}${w(r.goldenSeed === undefined ? '-' : fmt(r.goldenSeed), 14)}${w(fmt(r.value), 14)}${w(`[${fmt(r.band[0])}, ${fmt(r.band[1])}]`, 28)}${r.ok ? 'ok' : 'OUT OF BAND'}`,
+      `${w(r.config, 14)}${w(String(r.seed), 5)}${w(r.stat, 19)}${w(fmt(r.golden), 14)}${w(r.goldenSeed === undefined ? '-' : fmt(r.goldenSeed), 14)}${w(fmt(r.value), 14)}${w(Number.isFinite(dz) ? dz.toExponential(1) : '-', 15)}${w(`[${fmt(r.band[0])}, ${fmt(r.band[1])}]`, 28)}${r.ok ? 'ok' : 'OUT OF BAND'}`,
     );
   }
+  lines.push(`largest |new - golden(seed)| / sd: ${maxDz.toExponential(2)} (same seed: 0 up to round-off on the backend that wrote stats.json; other backends differ by their kernels' round-off)`);
   lines.push('', 'quality floors (means over the seeds checked; real-data scale from golden/stats.json):');
   for (const f of floors) lines.push(`  ${w(f.config, 14)}${w(f.stat, 14)}${w(fmt(f.value), 12)}${f.kind} ${w(fmt(f.limit), 12)}${f.ok ? 'ok' : 'FAILS'}   (${f.rule})`);
   const bad = rows.filter((r) => !r.ok).length;
@@ -459,12 +464,13 @@ export async function runGoldenUpdate(o: { goldenDir: string; seeds?: number; on
   const ctx = await loadGoldenContext(o.goldenDir, { writeCache: true });
   try {
     const png = o.samplesPng ?? join(o.goldenDir, 'samples.png');
+    let wrotePng = false;
     let next = computeGolden(ctx, seeds, {
       configs: o.only ? GOLDEN_CONFIGS.filter((c) => o.only!.includes(c.id)) : undefined,
       log: o.log,
       signal: o.signal,
       onImages: (id, seed, images) => {
-        if (id === 'ddim50' && seed === seeds[0]) writeImageGrid(png, images.subarray(0, 100 * IMAGE_DIM), { n: Math.min(100, images.length / IMAGE_DIM), height: 28, width: 28, cols: 10, scale: 2 });
+        if (id === 'ddim50' && seed === seeds[0]) wrotePng = !!writeImageGrid(png, images.subarray(0, 100 * IMAGE_DIM), { n: Math.min(100, images.length / IMAGE_DIM), height: 28, width: 28, cols: 10, scale: 2 });
       },
     });
     if (o.only) {
@@ -491,7 +497,7 @@ export async function runGoldenUpdate(o: { goldenDir: string; seeds?: number; on
       floors.push(...qualityFloors(id, rec.config.kind, means, real));
     }
     const text = [
-      `wrote ${join(o.goldenDir, 'stats.json')} (${seeds.length} seeds, backend ${next.provenance.backend}); sample grid ${png}`,
+      `wrote ${join(o.goldenDir, 'stats.json')} (${seeds.length} seeds, backend ${next.provenance.backend})${wrotePng ? `; sample grid ${png}` : ''}`,
       describeMoves(old, next),
       'quality floors:',
       ...floors.map((f) => `  ${f.config} ${f.stat} ${fmt(f.value)} ${f.kind} ${fmt(f.limit)}: ${f.ok ? 'ok' : 'FAILS'}`),
