@@ -355,13 +355,14 @@ export function checkAgainst(ctx: GoldenContext, golden: GoldenFile, options: Co
   return { ok: bad === 0 && badFloors === 0, text: `${lines.join('\n')}\n`, rows, floors };
 }
 
-export async function runGoldenCheck(o: { goldenDir: string; fast: boolean; log: (l: string) => void; signal?: AbortSignal }): Promise<GoldenReport> {
+export async function runGoldenCheck(o: { goldenDir: string; fast: boolean; only?: string[]; log: (l: string) => void; signal?: AbortSignal }): Promise<GoldenReport> {
   const golden = readGoldenFile(o.goldenDir);
   const ctx = await loadGoldenContext(o.goldenDir);
   try {
     if (weightsSha(ctx.unet.dir) !== golden.model.weightsSha256) o.log(`golden check: warning: ${ctx.unet.dir}/ema.bin differs from the one stats.json was computed with`);
     o.log(`golden check on backend ${tf.getBackend()} (stats.json: ${golden.provenance.backend}, ${golden.provenance.date})`);
-    return checkAgainst(ctx, golden, { fast: o.fast, log: o.log, signal: o.signal });
+    for (const id of o.only ?? []) if (!golden.configs[id]) throw new DiffusionInputError('only', id, `not in stats.json; expected some of ${Object.keys(golden.configs).join(', ')}`);
+    return checkAgainst(ctx, golden, { fast: o.fast, configs: o.only, log: o.log, signal: o.signal });
   } finally {
     ctx.dispose();
   }

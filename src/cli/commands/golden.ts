@@ -34,7 +34,7 @@ export const goldenCommand: Command = {
     { name: 'fast', type: 'boolean', description: 'check: only the fast subset (what npm test runs)' },
     { name: 'seeds', type: 'int', min: 1, max: 100, description: 'update: number of seeds (default: those in stats.json, else 5)' },
     { name: 'samples', type: 'string', valueName: 'PNG', description: 'update: where to write the sample grid PNG (default <golden>/samples.png)' },
-    { name: 'only', type: 'string', valueName: 'IDS', description: 'update: recompute only these comma-separated configurations and merge them into stats.json' },
+    { name: 'only', type: 'string', valueName: 'IDS', description: 'check: only these comma-separated configurations (all seeds); update: recompute only these and merge them into stats.json' },
     { name: 'unet-from', type: 'string', valueName: 'CKPT', description: 'update: first export the EMA weights of this training checkpoint (or run directory: its latest) to <golden>/unet' },
     { name: 'train-note', type: 'string', valueName: 'TEXT', description: 'update --unet-from: how the checkpoint was trained (command, seed, backend, wall time), stored in <golden>/unet/model.json' },
   ],
@@ -80,7 +80,8 @@ export const goldenCommand: Command = {
     const { runGoldenCheck, runGoldenUpdate } = await import('../../golden/golden.js');
     const goldenDir = resolve(ctx.cwd, args.require<string>('golden'));
     if (action === 'check') {
-      const report = await runGoldenCheck({ goldenDir, fast: args.boolean('fast'), log: (l) => ctx.note(l), signal: ctx.signal });
+      const only = args.string('only')?.split(',').map((x) => x.trim()).filter((x) => x);
+      const report = await runGoldenCheck({ goldenDir, fast: args.boolean('fast'), only, log: (l) => ctx.note(l), signal: ctx.signal });
       ctx.stdout.write(report.text);
       return report.ok ? 0 : 1;
     }
