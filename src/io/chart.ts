@@ -157,9 +157,24 @@ export function chartLayout(series: ChartSeries[], options: ChartOptions = {}): 
       yTickVals = [];
       for (let e = Math.ceil(ylo - 1e-9); e <= yhi + 1e-9; e++) if (e % stride === 0) yTickVals.push(e);
       if (yTickVals.length < 2) yTickVals = [Math.ceil(ylo - 1e-9), Math.floor(yhi + 1e-9)].filter((v, i, a) => a.indexOf(v) === i);
+      if (span < 3) {
+        // Few decades: label 1, 2 and 5 of each decade, so the axis carries more than one number.
+        yTickVals = [];
+        for (let e = Math.floor(ylo) - 1; e <= Math.ceil(yhi); e++) {
+          for (const m of [1, 2, 5]) {
+            const v = e + Math.log10(m);
+            if (v >= ylo - 1e-9 && v <= yhi + 1e-9) yTickVals.push(v);
+          }
+        }
+      }
       // one style for the whole axis: plain decimals when every decade is in 0.01..10000, else 1e-k
-      const plain = yTickVals.every((e) => e >= -2 && e <= 4);
-      yLabels = yTickVals.map((e) => (plain || e === 0 ? String(Number((10 ** e).toPrecision(12))) : `1e${e}`));
+      const plain = yTickVals.every((e) => e >= -2 && e < 5);
+      yLabels = yTickVals.map((e) => {
+        const d = Math.floor(e + 1e-9);
+        const m = Math.round(10 ** (e - d));
+        if (plain || (d === 0 && m === 1)) return String(Number((m * 10 ** d).toPrecision(12)));
+        return `${m}e${d}`;
+      });
     } else {
       const vals = linearTicks(10 ** ylo, 10 ** yhi, 4);
       const step = niceStep(10 ** yhi - 10 ** ylo, 4);

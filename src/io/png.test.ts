@@ -138,6 +138,13 @@ describe('line charts', () => {
     expect(() => chartLayout([{ name: 'a', xs: [1, 2], ys: [1, 0] }], { logY: true })).toThrow(/series\[0\]\.ys\[1\].*> 0/);
   });
 
+  it('log axis over fewer than three decades labels 1, 2 and 5 of each decade (a loss curve gets more than one number)', () => {
+    const L = chartLayout([{ name: 'a', xs: [1, 2, 3], ys: [0.9, 0.1, 0.025] }], { logY: true });
+    const labels = L.yTicks.map((t) => t.label);
+    for (const want of ['0.05', '0.1', '0.2', '0.5']) expect(labels).toContain(want);
+    for (let i = 1; i < L.yTicks.length; i++) expect(L.yTicks[i].px).toBeLessThan(L.yTicks[i - 1].px);
+  });
+
   it('bad input is named: NaN, length mismatch, empty, bad colour', () => {
     expect(() => chartLayout([{ name: 'a', xs: [1, 2], ys: [1, NaN] }])).toThrow(/series\[0\]\.ys\[1\]/);
     expect(() => chartLayout([{ name: 'a', xs: [1, 2], ys: [1] }])).toThrow(/shape mismatch/);
