@@ -265,7 +265,7 @@ export function qualityFloors(configId: string, kind: GoldenConfig['kind'], valu
 function gitCommit(cwd: string): string {
   try {
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', ':(top)src'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     return dirty ? `${head} (src/ modified)` : head;
   } catch {
     return 'unknown';
