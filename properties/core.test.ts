@@ -1,8 +1,14 @@
 /**
  * The core claims (properties/claims/core.ts) run against the float64 reference.
  */
+import { expect, it } from 'vitest';
 import { registerClaims } from './suite.js';
 import { coreClaims } from './claims/core.js';
 import { referenceImpl } from './impls/reference.js';
 
 registerClaims('core claims', coreClaims, referenceImpl);
+
+
+it('every core claim of the catalog is registered (12 claims)', () => {
+  expect(coreClaims.length).toBe(12);
+});

@@ -3,8 +3,14 @@
  * Heavy claims (sampling distribution, convergence orders, weak convergence, Langevin, guidance
  * sampling, Tweedie Monte Carlo) take a few seconds each; see docs/samplers.md for timings.
  */
+import { expect, it } from 'vitest';
 import { registerClaims } from './suite.js';
 import { scoreClaims } from './claims/score.js';
 import { referenceScoreImpl } from './impls/reference-score.js';
 
 registerClaims('score family (claims 7-11)', scoreClaims, referenceScoreImpl);
+
+
+it('every score claim of the catalog is registered (13 claims)', () => {
+  expect(scoreClaims.length).toBe(13);
+});

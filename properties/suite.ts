@@ -9,6 +9,15 @@ import { applicable, missingMembers, type Claim, type ClaimResult } from './harn
 
 export function registerClaims(label: string, claims: Claim[], impl: DiffusionImpl): void {
   describe(`${label} [${impl.name}, ${impl.precision}]`, () => {
+    it('the claim list is well formed: unique ids, a title, a catalog entry and at least one required member each', () => {
+      expect(claims.length).toBeGreaterThan(0);
+      expect(new Set(claims.map((c) => c.id)).size).toBe(claims.length);
+      for (const c of claims) {
+        expect(c.title.length, c.id).toBeGreaterThan(0);
+        expect(c.catalog.length, c.id).toBeGreaterThan(0);
+        expect(c.requires.length, c.id).toBeGreaterThan(0);
+      }
+    });
     for (const claim of claims) {
       const name = `${claim.id}: ${claim.title} (${claim.catalog})`;
       if (!applicable(claim, impl)) {
