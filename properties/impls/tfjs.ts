@@ -107,6 +107,11 @@ export function makeTfjsImpl(backendName: string): TfjsImpl {
       ts.forEach((t) => t.dispose());
     }
   };
+  /** A D1-D3 conversion (schedule, x_t, t, value) of the tensor tier as an interface member. */
+  const conversion =
+    (f: (s: TensorSchedule, xt: tf.Tensor2D, t: number, v: tf.Tensor2D) => tf.Tensor) =>
+    (betas: Arr, xt: Arr, t: number, v: Arr): Float64Array =>
+      run([xt, v], (a, b) => f(sched(betas), a, t, b));
 
   /** A scalar table entry at t (a number), read back. */
   const scalarAt = (tensor: tf.Tensor): number => {
@@ -160,31 +165,13 @@ export function makeTfjsImpl(backendName: string): TfjsImpl {
       return { mean, variance, logVariance };
     },
 
-    // D. parameterizations
-    predictX0FromEps: (betas, xt, t, eps) => {
-      const s = sched(betas);
-      return run([xt, eps], (a, b) => G.predictX0FromEps(s, a, t, b));
-    },
-    predictEpsFromX0: (betas, xt, t, x0) => {
-      const s = sched(betas);
-      return run([xt, x0], (a, b) => G.predictEpsFromX0(s, a, t, b));
-    },
-    vFromEpsX0: (betas, xt, t, eps) => {
-      const s = sched(betas);
-      return run([xt, eps], (a, b) => G.vFromEpsX0(s, a, t, b));
-    },
-    epsFromV: (betas, xt, t, v) => {
-      const s = sched(betas);
-      return run([xt, v], (a, b) => G.epsFromV(s, a, t, b));
-    },
-    x0FromV: (betas, xt, t, v) => {
-      const s = sched(betas);
-      return run([xt, v], (a, b) => G.x0FromV(s, a, t, b));
-    },
-    scoreFromEps: (betas, xt, t, eps) => {
-      const s = sched(betas);
-      return run([xt, eps], (a, b) => G.scoreFromEps(s, a, t, b));
-    },
+    // D. parameterizations: each is (schedule, x_t, t, value) → tensor on the tensor tier
+    predictX0FromEps: conversion(G.predictX0FromEps),
+    predictEpsFromX0: conversion(G.predictEpsFromX0),
+    vFromEpsX0: conversion(G.vFromEpsX0),
+    epsFromV: conversion(G.epsFromV),
+    x0FromV: conversion(G.x0FromV),
+    scoreFromEps: conversion(G.scoreFromEps),
 
     // E. reverse steps
     ddpmStep: (betas, xt, t, modelOutput, options) => {
