@@ -39,7 +39,7 @@ import { initParamValues } from '../gpu/nn.js';
 import { DEFAULT_UNET_CONFIG, UNet, type UNetConfig, unetParamSpecs } from '../gpu/unet.js';
 import { Trainer, validateTrainConfig } from '../gpu/train.js';
 import { mixtureData } from '../gpu/train_data.js';
-import { measure, type MeasureOptions } from './stats.js';
+import { measure, type Measurement, type MeasureOptions } from './stats.js';
 import type { BenchRow } from './types.js';
 import { referenceUnetForward, unetForwardFlops, unetTrainFlops } from './unet_reference.js';
 import { referenceUnetLossAndGrads } from './unet_reference_grad.js';
@@ -246,23 +246,7 @@ export function benchUnetForward(batch: number, tier: string, m: MeasureOptions,
     };
   }
   try {
-    const r = measure(fn, m);
-    const sec = r.summary.median / 1000;
-    const gflops = (unetForwardFlops(config) * batch) / sec / 1e9;
-    return {
-      workload: 'unet-forward',
-      name: 'unet-forward',
-      tier,
-      size: batch,
-      batch,
-      timeMs: r.summary,
-      inner: r.inner,
-      warmup: r.warmup,
-      throughput: batch / sec,
-      unit: 'images/s',
-      gflops,
-      peakFraction: peak ? gflops / peak : undefined,
-    };
+    return imagesRow('unet-forward', 'unet-forward', tier, batch, measure(fn, m), unetForwardFlops(config), peak);
   } finally {
     cleanup();
   }
@@ -304,23 +288,7 @@ export function benchTrainStep(batch: number, tier: string, m: MeasureOptions, p
   const data = mixtureData({ imageSize: BENCH_UNET.imageSize, batchSize: batch, seed: 0, nTrain: Math.max(256, 2 * batch), nTest: batch });
   const trainer = new Trainer(config, data);
   try {
-    const r = measure(() => void trainer.trainStep(), m);
-    const sec = r.summary.median / 1000;
-    const gflops = (unetTrainFlops(BENCH_UNET) * batch) / sec / 1e9;
-    return {
-      workload: 'train',
-      name: 'unet-train-step',
-      tier,
-      size: batch,
-      batch,
-      timeMs: r.summary,
-      inner: r.inner,
-      warmup: r.warmup,
-      throughput: batch / sec,
-      unit: 'images/s',
-      gflops,
-      peakFraction: peak ? gflops / peak : undefined,
-    };
+    return imagesRow('train', 'unet-train-step', tier, batch, measure(() => void trainer.trainStep(), m), unetTrainFlops(BENCH_UNET), peak);
   } finally {
     trainer.dispose();
   }
@@ -366,13 +334,20 @@ export function benchReferenceTrainStep(batch: number, m: MeasureOptions, peak: 
       for (let i = 0; i < e.length; i++) e[i] = 0.999 * e[i] + 0.001 * theta[i];
     }
   };
-  const r = measure(fn, m);
-  const sec = r.summary.median / 1000;
-  const gflops = (unetTrainFlops(config) * batch) / sec / 1e9;
   return {
-    workload: 'train',
-    name: 'unet-train-step',
-    tier: REFERENCE,
+    ...imagesRow('train', 'unet-train-step', REFERENCE, batch, measure(fn, m), unetTrainFlops(config), peak),
+    note: 'float64: reference layers and their gradients composed by src/bench/unet_reference_grad.ts, reference Adam and EMA',
+  };
+}
+
+/** A U-Net row: images/s and achieved GFLOP/s (and the fraction of peak) from one measurement of a batch. */
+function imagesRow(workload: BenchRow['workload'], name: string, tier: string, batch: number, r: Measurement, flopsPerImage: number, peak: number | null): BenchRow {
+  const sec = r.summary.median / 1000;
+  const gflops = (flopsPerImage * batch) / sec / 1e9;
+  return {
+    workload,
+    name,
+    tier,
     size: batch,
     batch,
     timeMs: r.summary,
@@ -382,7 +357,6 @@ export function benchReferenceTrainStep(batch: number, m: MeasureOptions, peak: 
     unit: 'images/s',
     gflops,
     peakFraction: peak ? gflops / peak : undefined,
-    note: 'float64: reference layers and their gradients composed by src/bench/unet_reference_grad.ts, reference Adam and EMA',
   };
 }
 
