@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../args.js';
 import type { Command } from '../command.js';
 
-const ACTIONS = ['classifier', 'check', 'update'] as const;
+const ACTIONS = ['classifier', 'check', 'update', 'tables'] as const;
 
 export const goldenCommand: Command = {
   name: 'golden',
@@ -22,7 +22,10 @@ export const goldenCommand: Command = {
     tolerance band or a quality floor, printing the golden value, the new value and the band.
 
     golden update recomputes every statistic over all seeds, derives the bands (mean ± k·sd over seeds) and
-    rewrites golden/stats.json, printing what moved.`,
+    rewrites golden/stats.json, printing what moved.
+
+    golden tables prints golden/stats.json as the Markdown tables of docs/golden.md (with --write FILE: replaces
+    FILE's generated section, written atomically; a test keeps docs/golden.md equal to the committed file).`,
   positionals: [{ name: 'action', description: `one of ${ACTIONS.join(', ')}`, required: true }],
   options: [
     { name: 'out', short: 'o', type: 'string', valueName: 'DIR', description: 'classifier: output folder (default golden/classifier)' },
@@ -36,6 +39,7 @@ export const goldenCommand: Command = {
     { name: 'samples', type: 'string', valueName: 'PNG', description: 'update: where to write the sample grid PNG (default <golden>/samples.png)' },
     { name: 'only', type: 'string', valueName: 'IDS', description: 'check: only these comma-separated configurations (all seeds); update: recompute only these and merge them into stats.json' },
     { name: 'unet-from', type: 'string', valueName: 'CKPT', description: 'update: first export the EMA weights of this training checkpoint (or run directory: its latest) to <golden>/unet' },
+    { name: 'write', type: 'string', valueName: 'FILE', description: 'tables: replace the generated section of this Markdown file instead of printing' },
     { name: 'train-note', type: 'string', valueName: 'TEXT', description: 'update --unet-from: how the checkpoint was trained (command, seed, backend, wall time), stored in <golden>/unet/model.json' },
   ],
   examples: [
@@ -43,11 +47,41 @@ export const goldenCommand: Command = {
     'golden check',
     'golden check --fast',
     'golden update',
+    'golden tables --write docs/golden.md',
     'golden update --unet-from runs/mnist --train-note "train --data mnist --steps 2000 ... (seed 0, wasm, 3 h)"',
   ],
   async run(args, ctx) {
     const action = args.positionals[0];
     if (!(ACTIONS as readonly string[]).includes(action)) throw new UsageError(`unknown action '${action}': expected one of ${ACTIONS.join(', ')}`);
+    if (action === 'tables') {
+      const { readGoldenFile } = await import('../../golden/golden.js');
+      const { goldenMarkdown, spliceTables } = await import('../../golden/tables.js');
+      const md = goldenMarkdown(readGoldenFile(resolve(ctx.cwd, args.require<string>('golden'))));
+      const target = args.string('write');
+      if (target === undefined) {
+        ctx.stdout.write(md);
+        return 0;
+      }
+      const { readFileSync } = await import('node:fs');
+      const { writeFileAtomic } = await import('../../io/atomic.js');
+      const file = resolve(ctx.cwd, target);
+      let doc: string;
+      try {
+        doc = readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new UsageError(`--write ${target}: cannot read it (${(e as Error).message})`);
+      }
+      let next: string;
+      try {
+        next = spliceTables(doc, md);
+      } catch (e) {
+        throw new UsageError(`--write ${target}: ${(e as Error).message}`);
+      }
+      writeFileAtomic(file, next);
+      ctx.stdout.write(`${next === doc ? 'unchanged' : 'updated'} ${file}\n`);
+      return 0;
+    }
+    if (args.given.has('write')) throw new UsageError('--write applies to golden tables only');
     const { selectBackend } = await import('../../gpu/backend.js');
     const backend = await selectBackend({ env: { ...ctx.env }, log: (line) => ctx.stderr.write(`${line}\n`) });
     if (action === 'classifier') {
