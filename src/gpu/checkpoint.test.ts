@@ -256,3 +256,63 @@ describe('crash safety: kill -9 during training, then --resume', () => {
     }
   }, 240_000);
 });
+
+describe('fine-tuning: train --init-from', () => {
+  const io = () => {
+    let err = '';
+    return { io: { stdout: { write: () => true }, stderr: { write: (c: string) => ((err += c), true) }, env: {} }, err: () => err };
+  };
+  const tiny = ['--data', 'mixture', '--image-size', '8', '--limit', '64', '--time-embed', '16', '--time-hidden', '32', '--batch', '8', '--T', '50', '--eval-size', '8', '--sample-every', '-1', '--class-cond'];
+
+  it("starts from the source's raw and EMA weights with its architecture and this command's weighting, and records where they came from", async () => {
+    const src = join(work, 'ft-src');
+    const ft = join(work, 'ft');
+    const a = io();
+    expect(await main(['train', ...tiny, '--channels', '8,16', '--groups', '4', '--steps', '6', '--out', src, '--backend', backend.name], a.io), a.err()).toBe(0);
+    const source = loadLatestCheckpoint(src);
+    // lr 1e-9 with 100 warm-up steps: the one update moves no weight by more than ~1e-11
+    const b = io();
+    expect(await main(['train', ...tiny, '--steps', '1', '--out', ft, '--init-from', src, '--weighting', 'vlb', '--lr', '1e-9', '--backend', backend.name], b.io), b.err()).toBe(0);
+    expect(b.err()).toMatch(/fine-tuning from .*ft-src \(step 6\)/);
+    const tuned = loadLatestCheckpoint(ft);
+    expect(tuned.state.step).toBe(1);
+    expect(tuned.state.config.unet).toEqual(source.state.config.unet);
+    expect(tuned.state.config.weighting).toBe('vlb');
+    expect(tuned.state.config.initFrom).toMatchObject({ checkpoint: src, step: 6 });
+    const manifest = JSON.parse(readFileSync(join(source.dir, 'manifest.json'), 'utf8'));
+    expect(tuned.state.config.initFrom!.weightsSha256).toBe(manifest.files['weights.bin'].sha256);
+    expect(tuned.state.emaUpdates).toBe(source.state.emaUpdates + 1);
+    // EMA continues the source's: update k = 7 (after the source's 6) has decay min(0.999, (1+k)/(10+k))
+    const d = Math.min(0.999, 8 / 17);
+    let maxRaw = 0;
+    let maxEma = 0;
+    for (const [name, v] of source.state.params) {
+      const w = tuned.state.params.get(name)!;
+      const e0 = source.state.ema.get(name)!;
+      const e1 = tuned.state.ema.get(name)!;
+      for (let i = 0; i < v.length; i++) {
+        maxRaw = Math.max(maxRaw, Math.abs(w[i] - v[i]));
+        maxEma = Math.max(maxEma, Math.abs(e1[i] - (d * e0[i] + (1 - d) * w[i])));
+      }
+    }
+    expect(maxRaw).toBeLessThan(1e-8);
+    expect(maxEma).toBeLessThan(1e-6); // float32 round-off of one EMA update on weights of size ≤ ~2
+    // resuming the fine-tuning run keeps its provenance; another --init-from is a conflict
+    const c = io();
+    expect(await main(['train', ...tiny, '--steps', '2', '--out', ft, '--resume', '--lr', '1e-9', '--weighting', 'vlb', '--backend', backend.name], c.io), c.err()).toBe(0);
+    expect(loadLatestCheckpoint(ft).state.config.initFrom).toEqual(tuned.state.config.initFrom);
+    const e = io();
+    expect(await main(['train', ...tiny, '--steps', '3', '--out', ft, '--resume', '--init-from', join(work, 'elsewhere'), '--backend', backend.name], e.io)).toBe(2);
+    expect(e.err()).toMatch(/--init-from differ from the checkpoint's run/);
+  }, 120_000);
+
+  it('refuses a missing source and an architecture that disagrees with it', async () => {
+    const a = io();
+    expect(await main(['train', ...tiny, '--steps', '1', '--out', join(work, 'ft-x'), '--init-from', join(work, 'no-such-run')], a.io)).toBe(2);
+    expect(a.err()).toMatch(/--init-from .*no-such-run/);
+    const b = io();
+    expect(await main(['train', ...tiny, '--steps', '1', '--out', join(work, 'ft-y'), '--init-from', join(work, 'ft-src'), '--channels', '8,8', '--groups', '4'], b.io)).toBe(2);
+    expect(b.err()).toMatch(/--init-from .*channels differ from the source run's architecture/);
+    expect(existsSync(join(work, 'ft-y', 'latest'))).toBe(false);
+  }, 60_000);
+});

@@ -114,6 +114,30 @@ export interface TrainConfig {
   seed: number;
   /** Held-out examples used by `evaluate`. */
   evalSize: number;
+  /**
+   * Fine-tuning: the run started from another run's checkpoint (its raw weights, and its EMA weights
+   * with their update count) instead of a seeded initialization; Adam, the data order and the
+   * timestep sampler start fresh. Absent for a run trained from scratch.
+   */
+  initFrom?: InitFrom;
+}
+
+/** Where a fine-tuning run's starting weights came from (recorded in every checkpoint of the run). */
+export interface InitFrom {
+  /** The source checkpoint directory, as given. */
+  checkpoint: string;
+  /** Its training step. */
+  step: number;
+  /** SHA-256 of its weights.bin and ema.bin (from its manifest). */
+  weightsSha256: string;
+  emaSha256: string;
+}
+
+/** Starting weights of a fine-tuning run (see TrainConfig.initFrom). */
+export interface TrainerInit {
+  params: Map<string, Float32Array>;
+  ema: Map<string, Float32Array>;
+  emaUpdates: number;
 }
 
 export const DEFAULT_TRAIN_CONFIG: Omit<TrainConfig, 'unet'> = {
@@ -280,7 +304,7 @@ export class Trainer {
   private readonly dim: number;
 
   /** A fresh run (`state` absent) or a restored one. */
-  constructor(config: TrainConfig, data: TrainData, state?: TrainerState) {
+  constructor(config: TrainConfig, data: TrainData, state?: TrainerState, init?: TrainerInit) {
     this.config = validateTrainConfig(config);
     const u = this.config.unet;
     if (data.imageSize !== u.imageSize || data.channels !== u.inChannels || u.outChannels !== u.inChannels) {
@@ -297,11 +321,15 @@ export class Trainer {
       vlbVariance: this.config.vlbVariance,
     });
     // Stream layout of the seed: Rng(seed) initializes the weights; Rng(seed + 1) drives training.
-    this.model = state ? new UNet(u, { values: state.params }) : new UNet(u, { seed: this.config.seed });
+    if (init && state) throw new DiffusionInputError('init', '(starting weights)', 'a resumed run takes its weights from its own checkpoint');
+    if (init && !this.config.initFrom) throw new DiffusionInputError('config.initFrom', undefined, 'starting weights need their provenance in config.initFrom');
+    if (!init && !state && this.config.initFrom) throw new DiffusionInputError('init', undefined, `config.initFrom names ${this.config.initFrom.checkpoint} but no starting weights were given`);
+    this.model = state ? new UNet(u, { values: state.params }) : init ? new UNet(u, { values: init.params }) : new UNet(u, { seed: this.config.seed });
     this.adam = new Adam(this.model.varList(), { lr: this.config.lr, warmupSteps: this.config.warmupSteps, clipNorm: this.config.clipNorm });
     this.ema = new Ema(this.model.vars, this.model.specs.map((s) => s.name), { decay: this.config.emaDecay });
     this.sampler = makeTimestepSampler(this.config.sampler, this.config.schedule.T);
     this.rng = new Rng(this.config.seed + 1);
+    if (init) this.ema.setValues(init.ema, init.emaUpdates);
     if (state) {
       if (JSON.stringify(validateTrainConfig(state.config)) !== JSON.stringify(this.config)) {
         throw new DiffusionInputError('state.config', '(checkpoint config)', 'does not match the trainer config');

@@ -3,14 +3,14 @@
  * or on the synthetic Gaussian-mixture images, with crash-safe checkpoints (src/gpu/checkpoint.ts)
  * and exact resume.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { UsageError, type ParsedArgs } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { BACKEND_NAMES, type BackendName, selectBackend } from '../../gpu/backend.js';
-import { latestCheckpoint, loadLatestCheckpoint } from '../../gpu/checkpoint.js';
+import { latestCheckpoint, loadCheckpointDir, loadLatestCheckpoint } from '../../gpu/checkpoint.js';
 import { GradientWorkers } from '../../gpu/parallel.js';
-import { OBJECTIVES, Trainer, type TrainConfig, WEIGHTINGS, runTraining, validateTrainConfig } from '../../gpu/train.js';
+import { OBJECTIVES, Trainer, type TrainConfig, type TrainerInit, WEIGHTINGS, runTraining, validateTrainConfig } from '../../gpu/train.js';
 import { type TrainData, mixtureData, mnistData } from '../../gpu/train_data.js';
 import { countParams, unetParamSpecs } from '../../gpu/unet.js';
 import { SCHEDULE_NAMES, type ScheduleName } from '../../reference/schedules.js';
@@ -57,6 +57,36 @@ export function configFromArgs(args: ParsedArgs): TrainConfig {
   });
 }
 
+/**
+ * --init-from: the starting weights of a fine-tuning run and its config. The architecture and
+ * class conditioning come from the source checkpoint (given explicitly, they must agree with it);
+ * everything else (objective, weighting, timestep sampling, lr, ...) from the command line.
+ */
+export function fineTuneStart(args: ParsedArgs, cwd: string, config: TrainConfig): { config: TrainConfig; init: TrainerInit } {
+  const from = args.require<string>('init-from');
+  let ck = resolve(cwd, from);
+  if (!existsSync(join(ck, 'manifest.json'))) ck = latestCheckpoint(ck) ?? ck;
+  let loaded;
+  try {
+    loaded = loadCheckpointDir(ck);
+  } catch (e) {
+    throw new UsageError(`--init-from ${from}: ${(e as Error).message}`);
+  }
+  const src = loaded.state.config;
+  const archFlags = ['channels', 'groups', 'time-embed', 'time-hidden', 'image-size', 'class-cond'];
+  const differ = archFlags.filter((k) => args.given.has(k) && JSON.stringify(projection(config, k)) !== JSON.stringify(projection(src, k)));
+  if (JSON.stringify(src.unet) !== JSON.stringify({ ...src.unet, imageSize: config.unet.imageSize, inChannels: config.unet.inChannels })) differ.push('data (image size)');
+  if (differ.length) throw new UsageError(`--init-from ${from}: ${differ.join(', ')} differ from the source run's architecture; omit them to use the source's`);
+  const manifest = JSON.parse(readFileSync(join(ck, 'manifest.json'), 'utf8')) as { files: Record<string, { sha256: string }> };
+  const next = validateTrainConfig({
+    ...config,
+    unet: src.unet,
+    classCond: src.classCond,
+    initFrom: { checkpoint: from, step: loaded.state.step, weightsSha256: manifest.files['weights.bin'].sha256, emaSha256: manifest.files['ema.bin'].sha256 },
+  });
+  return { config: next, init: { params: loaded.state.params, ema: loaded.state.ema, emaUpdates: loaded.state.emaUpdates } };
+}
+
 /** The data set named on the command line (MNIST or the mixture), for a given config. */
 export function dataFromArgs(args: ParsedArgs, config: TrainConfig): TrainData {
   const data = args.require<string>('data');
@@ -87,6 +117,7 @@ export const trainCommand: Command = {
     { name: 'steps', type: 'int', min: 1, required: true, valueName: 'N', description: 'Total number of training steps (including steps already done when resuming)' },
     { name: 'out', short: 'o', type: 'string', required: true, valueName: 'DIR', description: 'Run directory for checkpoints, charts and samples' },
     { name: 'resume', type: 'boolean', description: 'Continue the run in --out from its latest checkpoint (a fresh run if there is none)' },
+    { name: 'init-from', type: 'string', valueName: 'CKPT', description: "Fine-tune: start a new run from this checkpoint's (or run directory's latest) raw and EMA weights, with its architecture and class conditioning and this command's objective, weighting, lr, ... (Adam, data order and t sampler start fresh; --steps counts the new run's steps)" },
     { name: 'objective', type: 'string', choices: OBJECTIVES, default: 'eps', description: 'What the network predicts: ε, x_0 or v' },
     { name: 'weighting', type: 'string', choices: WEIGHTINGS, default: 'simple', description: 'Loss weighting over t (catalog F4)' },
     { name: 'min-snr-gamma', type: 'number', min: 1e-6, default: 5, description: 'γ of min-SNR-γ' },
@@ -123,6 +154,7 @@ export const trainCommand: Command = {
     'train --data mnist --steps 3600 --out runs/mnist --resume',
     'train --data mixture --image-size 8 --channels 8,16 --groups 4 --steps 300 --out runs/mix --backend cpu',
     'train --data mnist --steps 2000 --out runs/cfg --class-cond --objective v --weighting min-snr',
+    'train --data mnist --steps 1000 --out runs/mnist-vlb --init-from runs/mnist --weighting vlb --timesteps importance --lr 2e-4',
   ],
   async run(args: ParsedArgs, ctx: CommandContext) {
     const out = resolve(ctx.cwd, args.require<string>('out'));
@@ -139,6 +171,7 @@ export const trainCommand: Command = {
         const mine = configFromArgs(args);
         return JSON.stringify(projection(mine, k)) !== JSON.stringify(projection(state.config, k));
       });
+      if (args.given.has('init-from') && args.string('init-from') !== state.config.initFrom?.checkpoint) conflicts.push('init-from');
       if (conflicts.length) throw new UsageError(`--resume: ${conflicts.map((c) => `--${c}`).join(', ')} differ from the checkpoint's run (${dir}); omit them to continue that run`);
       config = state.config;
       if (args.require<number>('steps') < state.step) throw new UsageError(`--steps ${args.require<number>('steps')} is below the checkpoint's step ${state.step}`);
@@ -146,7 +179,14 @@ export const trainCommand: Command = {
       ctx.note(`resuming ${out} from ${dir} (step ${state.step})`);
     } else {
       if (args.boolean('resume')) ctx.note(`--resume: no checkpoint in ${out}; starting a new run`);
-      trainer = new Trainer(config, dataFromArgs(args, config));
+      const from = args.string('init-from');
+      if (from === undefined) trainer = new Trainer(config, dataFromArgs(args, config));
+      else {
+        const { config: c, init } = fineTuneStart(args, ctx.cwd, config);
+        config = c;
+        trainer = new Trainer(config, dataFromArgs(args, config), undefined, init);
+        ctx.note(`fine-tuning from ${config.initFrom!.checkpoint} (step ${config.initFrom!.step}): its raw and EMA weights; fresh Adam, data order and timestep sampler`);
+      }
     }
     const nParams = countParams(unetParamSpecs(config.unet));
     ctx.note(
