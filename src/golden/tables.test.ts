@@ -42,6 +42,14 @@ describe('golden tables', () => {
     expect(() => spliceTables('# no markers\n', 'x\n')).toThrow(/no section between/);
   });
 
+  it('names the training steps, counting a fine-tuning run\'s source', () => {
+    const g = structuredClone(golden);
+    g.model = { ...g.model, step: 2000, train: { ...(g.model.train as object), initFrom: { checkpoint: 'x', step: 4200, weightsSha256: '', emaSha256: '' } } };
+    expect(goldenMarkdown(g)).toContain('step 2000 of a fine-tuning run started from step 4200 of another (6200 steps in all)');
+    g.model = { ...g.model, train: { ...(g.model.train as object), initFrom: undefined } };
+    expect(goldenMarkdown(g)).toContain('training step 2000,');
+  });
+
   it('formats numbers to four significant digits', () => {
     expect(num(1.78993)).toBe('1.790');
     expect(num(0.0000269)).toBe('2.69e-5');

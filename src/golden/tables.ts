@@ -50,8 +50,10 @@ function floorRows(g: GoldenFile, rec: ConfigRecord): string[] {
 /** The Markdown of every configuration in g (the text docs/golden.md carries between the markers). */
 export function goldenMarkdown(g: GoldenFile): string {
   const out: string[] = [];
+  const init = (g.model.train as { initFrom?: { step: number } } | null)?.initFrom;
+  const steps = init ? `step ${g.model.step} of a fine-tuning run started from step ${init.step} of another (${g.model.step + init.step} steps in all)` : `training step ${g.model.step}`;
   out.push(
-    `Model: golden/unet, training step ${g.model.step}, EMA weights SHA-256 \`${g.model.weightsSha256.slice(0, 12)}…\`. ` +
+    `Model: golden/unet, ${steps}, EMA weights SHA-256 \`${g.model.weightsSha256.slice(0, 12)}…\`. ` +
       `Seeds ${g.seeds.join(', ')} (npm test: seed ${g.fastSeed}). Band rule: ${g.bandRule}. ` +
       `Provenance: ${g.provenance.backend}, ${g.provenance.tfjs}, Node ${g.provenance.node.replace(/^v/, '')}, commit ${g.provenance.commit.slice(0, 12)}, ${g.provenance.date.slice(0, 10)}.`,
   );
