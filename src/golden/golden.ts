@@ -26,7 +26,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { loadMnist } from '../data/mnist.js';
 import type { TensorSamplerFn } from '../gpu/model.js';
@@ -262,10 +263,19 @@ export function qualityFloors(configId: string, kind: GoldenConfig['kind'], valu
   return out;
 }
 
-function gitCommit(cwd: string): string {
+/**
+ * The commit of the code that computes the statistics: this module's own git checkout (not the
+ * golden folder's, which may be a copy elsewhere), with "(src/ modified)" for uncommitted changes
+ * under src/; 'unknown' outside a diffusion-oracle checkout (e.g. an installed package).
+ */
+export function codeCommit(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
   try {
-    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', ':(top)src'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const top = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: here, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const pkg = JSON.parse(readFileSync(join(top, 'package.json'), 'utf8')) as { name?: string };
+    if (pkg.name !== 'diffusion-oracle') return 'unknown';
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: top, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', ':(top)src'], { cwd: top, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     return dirty ? `${head} (src/ modified)` : head;
   } catch {
     return 'unknown';
@@ -419,7 +429,7 @@ export function computeGolden(ctx: GoldenContext, seeds: number[], options: Comp
       backend: tf.getBackend(),
       tfjs: `@tensorflow/tfjs ${tf.version.tfjs}`,
       node: process.version,
-      commit: gitCommit(ctx.goldenDir),
+      commit: codeCommit(),
       date: new Date().toISOString(),
       platform: `${process.platform}-${process.arch}`,
     },
@@ -443,6 +453,28 @@ export function describeMoves(old: GoldenFile | null, next: GoldenFile): string 
     }
   }
   return lines.join('\n');
+}
+
+/**
+ * `update --only`: the configurations of `next` merged into the file as it is now (`current`, or
+ * null). Records of `current` that `next` did not recompute are kept only when they were computed
+ * from the same U-Net and classifier weights with the same seeds; otherwise they are dropped (and
+ * named in `dropped`), so that one stats.json never mixes statistics of two models.
+ */
+export function mergeGoldenFiles(current: GoldenFile | null, next: GoldenFile): { file: GoldenFile; dropped: string[] } {
+  if (!current) return { file: next, dropped: [] };
+  const same =
+    JSON.stringify(current.seeds) === JSON.stringify(next.seeds) &&
+    current.model.weightsSha256 === next.model.weightsSha256 &&
+    current.classifier.weightsSha256 === next.classifier.weightsSha256;
+  const configs: Record<string, ConfigRecord> = {};
+  const dropped: string[] = [];
+  for (const c of GOLDEN_CONFIGS) {
+    const rec = next.configs[c.id] ?? (same ? current.configs[c.id] : undefined);
+    if (rec) configs[c.id] = rec;
+    else if (current.configs[c.id]) dropped.push(c.id);
+  }
+  return { file: { ...next, configs }, dropped };
 }
 
 /**
@@ -481,14 +513,9 @@ export async function runGoldenUpdate(o: { goldenDir: string; seeds?: number; on
       } catch {
         current = null;
       }
-      if (current && JSON.stringify(current.seeds) === JSON.stringify(seeds)) {
-        const configs: Record<string, ConfigRecord> = {};
-        for (const c of GOLDEN_CONFIGS) {
-          const rec = next.configs[c.id] ?? current.configs[c.id];
-          if (rec) configs[c.id] = rec;
-        }
-        next = { ...next, configs };
-      }
+      const merged = mergeGoldenFiles(current, next);
+      next = merged.file;
+      for (const id of merged.dropped) o.log(`golden update: dropped ${id}: it was computed with another U-Net or classifier (recompute it with --only ${id})`);
     }
     writeJsonAtomic(join(o.goldenDir, 'stats.json'), next);
     const floors: FloorResult[] = [];
