@@ -50,15 +50,10 @@ import { discretizedGaussianLogLikelihood as gpuDecoder } from '../src/gpu/elbo.
 import { makeTfjsImpl, type TfjsImpl } from './impls/tfjs.js';
 import { referenceImpl } from './impls/reference.js';
 import { registerClaims } from './suite.js';
+import { coreClaims } from './claims/core.js';
 import { FC_SEED } from './harness.js';
 import type { Prediction } from './interface.js';
 
-let coreClaims: import('./harness.js').Claim[] | null = null;
-try {
-  coreClaims = (await import('./claims/core.js')).coreClaims;
-} catch {
-  coreClaims = null;
-}
 
 const u = 2 ** -24;
 const KERNEL = 2 * u;
@@ -328,12 +323,8 @@ for (const name of BACKEND_NAMES) {
     afterAll(() => impl.disposeCache());
 
     // ---- Part 1: the core claims on the tfjs implementation ---------------------------------
-    if (coreClaims) {
-      // registerClaims needs the impl at registration time; it is stateless until first use.
-      registerClaims(`core claims on the tfjs tier`, coreClaims, makeTfjsImpl(name));
-    } else {
-      it.skip('core claims: properties/claims/core.ts is not present yet', () => {});
-    }
+    // registerClaims needs the impl at registration time; it is stateless until first use.
+    registerClaims(`core claims on the tfjs tier`, coreClaims, makeTfjsImpl(name));
 
     // ---- Part 2: formula by formula ---------------------------------------------------------
     it('schedule tables: ᾱ_t, β̃_t, log β̃_t (clipped)', () => {
