@@ -282,6 +282,8 @@ function unpackWeights(path: string, bin: Buffer, specs: WeightSpec[]): Map<stri
 export interface LoadedCheckpoint {
   dir: string;
   state: TrainerState;
+  /** SHA-256 of each file, from the verified manifest. */
+  sha256: Record<string, string>;
 }
 
 /**
@@ -326,7 +328,8 @@ export function loadCheckpointDir(ckptDir: string): LoadedCheckpoint {
     losses: st.losses,
     evals: st.evals,
   };
-  return { dir: ckptDir, state };
+  const sha256 = Object.fromEntries(Object.entries(manifest.files).map(([f, e]) => [f, e.sha256]));
+  return { dir: ckptDir, state, sha256 };
 }
 
 /** Load the latest checkpoint of run directory `dir` (throws if there is none or it is corrupt). */

@@ -3,7 +3,7 @@
  * or on the synthetic Gaussian-mixture images, with crash-safe checkpoints (src/gpu/checkpoint.ts)
  * and exact resume.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError, type ParsedArgs } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
@@ -75,14 +75,13 @@ export function fineTuneStart(args: ParsedArgs, cwd: string, config: TrainConfig
   const src = loaded.state.config;
   const archFlags = ['channels', 'groups', 'time-embed', 'time-hidden', 'image-size', 'class-cond'];
   const differ = archFlags.filter((k) => args.given.has(k) && JSON.stringify(projection(config, k)) !== JSON.stringify(projection(src, k)));
-  if (JSON.stringify(src.unet) !== JSON.stringify({ ...src.unet, imageSize: config.unet.imageSize, inChannels: config.unet.inChannels })) differ.push('data (image size)');
+  if (src.unet.imageSize !== config.unet.imageSize || src.unet.inChannels !== config.unet.inChannels) differ.push('data (image size)');
   if (differ.length) throw new UsageError(`--init-from ${from}: ${differ.join(', ')} differ from the source run's architecture; omit them to use the source's`);
-  const manifest = JSON.parse(readFileSync(join(ck, 'manifest.json'), 'utf8')) as { files: Record<string, { sha256: string }> };
   const next = validateTrainConfig({
     ...config,
     unet: src.unet,
     classCond: src.classCond,
-    initFrom: { checkpoint: from, step: loaded.state.step, weightsSha256: manifest.files['weights.bin'].sha256, emaSha256: manifest.files['ema.bin'].sha256 },
+    initFrom: { checkpoint: from, step: loaded.state.step, weightsSha256: loaded.sha256['weights.bin'], emaSha256: loaded.sha256['ema.bin'] },
   });
   return { config: next, init: { params: loaded.state.params, ema: loaded.state.ema, emaUpdates: loaded.state.emaUpdates } };
 }
