@@ -3,6 +3,7 @@
  *   golden classifier --out golden/classifier   retrain the evaluation classifier (FD-LeNet features)
  *   golden check                                  recompute the full statistics, compare with golden/stats.json
  *   golden update                                 recompute them over every seed and rewrite golden/stats.json
+ *   golden tables [--write docs/golden.md]        golden/stats.json as the Markdown tables of docs/golden.md
  */
 import { resolve } from 'node:path';
 import { UsageError } from '../args.js';
@@ -29,7 +30,7 @@ export const goldenCommand: Command = {
   positionals: [{ name: 'action', description: `one of ${ACTIONS.join(', ')}`, required: true }],
   options: [
     { name: 'out', short: 'o', type: 'string', valueName: 'DIR', description: 'classifier: output folder (default golden/classifier)' },
-    { name: 'golden', type: 'string', valueName: 'DIR', default: 'golden', description: 'check/update: the golden folder (stats.json, unet/, classifier/)' },
+    { name: 'golden', type: 'string', valueName: 'DIR', default: 'golden', description: 'check/update/tables: the golden folder (stats.json, unet/, classifier/)' },
     { name: 'seed', type: 'int', default: 0, description: 'classifier: seed of initialization and shuffling' },
     { name: 'epochs', type: 'int', min: 1, max: 100, default: 4, description: 'classifier: epochs' },
     { name: 'batch', type: 'int', min: 1, max: 4096, default: 128, description: 'classifier: batch size' },
