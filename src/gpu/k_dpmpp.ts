@@ -7,8 +7,20 @@ import * as tf from '@tensorflow/tfjs';
 import { DiffusionInputError, checkFiniteNumber, checkOneOf } from '../reference/errors.js';
 import { ancestralStep } from '../reference/sigma.js';
 import { phi2, phi3 } from '../reference/k_dpmpp.js';
-import { lincomb, runSampler, type TensorDiffusionModel } from './model.js';
+import { sdeNoiseSampler, type KSamplerOptions } from '../reference/k_euler.js';
+import { lincomb, requireNoise, runSampler, type TensorDiffusionModel } from './model.js';
 import { optNum, tensorKSetup, tensorStepNoise, toD, type TensorKSamplerOptions } from './k_euler.js';
+
+/**
+ * The SDE samplers' noise (float64 twin: sdeNoiseSampler): options.noiseSampler, else injected
+ * options.noise (draws of the step), else the Brownian tree seeded from options.rng exactly as the
+ * reference does (same seed draw, same path on both tiers).
+ */
+function sdeOptions(o: TensorKSamplerOptions, x: tf.Tensor2D, g: Float64Array, active: boolean, sampler: string): TensorKSamplerOptions {
+  if (!active || o.noiseSampler || typeof o.noise === 'function') return o;
+  requireNoise(o, sampler);
+  return { ...o, noiseSampler: sdeNoiseSampler(o as KSamplerOptions, [x.shape[0], x.shape[1]], g, sampler) };
+}
 
 /** DPM-Solver++(2S) ancestral. float64 twin: sampleKDpmpp2sAncestral. */
 export function sampleKDpmpp2sAncestral(model: TensorDiffusionModel, x: tf.Tensor2D, sigmas: ArrayLike<number>, options?: TensorKSamplerOptions): tf.Tensor2D {
@@ -43,6 +55,7 @@ export function sampleKDpmppSde(model: TensorDiffusionModel, x: tf.Tensor2D, sig
   const rr = checkFiniteNumber('options.r', o.r ?? 0.5);
   if (!(rr > 0 && rr < 1)) throw new DiffusionInputError('options.r', rr, 'must lie in (0, 1)');
   const fac = 1 / (2 * rr);
+  const so = sdeOptions(o, x0, g, eta > 0 && sNoise > 0, 'dpmpp_sde');
   return runSampler(x0, o, 'sampleKDpmppSde', (r) => {
     for (let i = 0; i + 1 < g.length; i++) {
       r.step(i, g[i], g[i + 1], (cur) => {
@@ -52,12 +65,12 @@ export function sampleKDpmppSde(model: TensorDiffusionModel, x: tf.Tensor2D, sig
         const ss = g[i] * Math.exp(-rr * h);
         const a1 = ancestralStep(g[i], ss, eta);
         let x2 = lincomb([[a1.sigmaDown / g[i], cur], [-Math.expm1(Math.log(a1.sigmaDown / g[i])), denoised]]);
-        if (a1.sigmaUp > 0) x2 = lincomb([[1, x2], [sNoise * a1.sigmaUp, tensorStepNoise(r, o, x2, i, g[i], ss, 1, 'dpmpp_sde')]]);
+        if (a1.sigmaUp > 0) x2 = lincomb([[1, x2], [sNoise * a1.sigmaUp, tensorStepNoise(r, so, x2, i, g[i], ss, 1, 'dpmpp_sde')]]);
         const d2 = D(x2, ss);
         const a2 = ancestralStep(g[i], g[i + 1], eta);
         const dd = lincomb([[1 - fac, denoised], [fac, d2]]);
         let next = lincomb([[a2.sigmaDown / g[i], cur], [-Math.expm1(Math.log(a2.sigmaDown / g[i])), dd]]);
-        if (a2.sigmaUp > 0) next = lincomb([[1, next], [sNoise * a2.sigmaUp, tensorStepNoise(r, o, next, i, g[i], g[i + 1], 2, 'dpmpp_sde')]]);
+        if (a2.sigmaUp > 0) next = lincomb([[1, next], [sNoise * a2.sigmaUp, tensorStepNoise(r, so, next, i, g[i], g[i + 1], 2, 'dpmpp_sde')]]);
         return { x: next, denoised };
       });
     }
@@ -97,6 +110,7 @@ export function sampleKDpmpp2mSde(model: TensorDiffusionModel, x: tf.Tensor2D, s
   const eta = optNum(o, 'eta', 1);
   const sNoise = optNum(o, 'sNoise', 1);
   const solver = checkOneOf('options.solverType', o.solverType ?? 'midpoint', ['midpoint', 'heun'] as const);
+  const so = sdeOptions(o, x0, g, eta > 0 && sNoise > 0, 'dpmpp_2m_sde');
   return runSampler(x0, o, 'sampleKDpmpp2mSde', (r) => {
     let hLast = 0;
     for (let i = 0; i + 1 < g.length; i++) {
@@ -116,7 +130,7 @@ export function sampleKDpmpp2mSde(model: TensorDiffusionModel, x: tf.Tensor2D, s
           terms.push([c, denoised], [-c, old]);
         }
         let next = lincomb(terms);
-        if (eta > 0 && sNoise > 0) next = lincomb([[1, next], [sNoise * g[i + 1] * Math.sqrt(-Math.expm1(-2 * eta * h)), tensorStepNoise(r, o, next, i, g[i], g[i + 1], 1, 'dpmpp_2m_sde')]]);
+        if (eta > 0 && sNoise > 0) next = lincomb([[1, next], [sNoise * g[i + 1] * Math.sqrt(-Math.expm1(-2 * eta * h)), tensorStepNoise(r, so, next, i, g[i], g[i + 1], 1, 'dpmpp_2m_sde')]]);
         return { x: next, denoised: tf.clone(denoised) as tf.Tensor2D, carry: [denoised] };
       });
       if (g[i + 1] > 0) hLast = h;
@@ -130,6 +144,7 @@ export function sampleKDpmpp3mSde(model: TensorDiffusionModel, x: tf.Tensor2D, s
   const eta = optNum(o, 'eta', 1);
   const sNoise = optNum(o, 'sNoise', 1);
   const c3 = checkOneOf('options.variant', o.variant ?? 'k-diffusion', ['k-diffusion', 'taylor'] as const) === 'taylor' ? 2 : 1;
+  const so = sdeOptions(o, x0, g, eta > 0 && sNoise > 0, 'dpmpp_3m_sde');
   return runSampler(x0, o, 'sampleKDpmpp3mSde', (r) => {
     let h1 = 0;
     let h2 = 0;
@@ -161,7 +176,7 @@ export function sampleKDpmpp3mSde(model: TensorDiffusionModel, x: tf.Tensor2D, s
           terms.push([p2, denoised], [-p2, d1m]);
         }
         let next = lincomb(terms);
-        if (eta > 0 && sNoise > 0) next = lincomb([[1, next], [sNoise * g[i + 1] * Math.sqrt(-Math.expm1(-2 * eta * h)), tensorStepNoise(r, o, next, i, g[i], g[i + 1], 1, 'dpmpp_3m_sde')]]);
+        if (eta > 0 && sNoise > 0) next = lincomb([[1, next], [sNoise * g[i + 1] * Math.sqrt(-Math.expm1(-2 * eta * h)), tensorStepNoise(r, so, next, i, g[i], g[i + 1], 1, 'dpmpp_3m_sde')]]);
         return { x: next, denoised: tf.clone(denoised) as tf.Tensor2D, carry };
       });
       if (g[i + 1] > 0) {

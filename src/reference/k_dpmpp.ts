@@ -19,7 +19,7 @@
 import { DiffusionInputError, checkFiniteNumber, checkOneOf } from './errors.js';
 import type { DiffusionModel, Rows } from './model.js';
 import { ancestralStep } from './sigma.js';
-import { comb, kSetup, optNumber, stepNoise, toD, type KSamplerOptions } from './k_euler.js';
+import { comb, kSetup, optNumber, sdeNoiseSampler, stepNoise, toD, type KSamplerOptions } from './k_euler.js';
 
 /** φ₂(k) = expm1(-k)/k + 1 (series for small k: k/2 - k²/6 + k³/24). */
 export function phi2(k: number): number {
@@ -86,6 +86,8 @@ export function sampleKDpmppSde(model: DiffusionModel, x: Rows, sigmas: ArrayLik
   const r = checkFiniteNumber('options.r', o.r ?? 0.5);
   if (!(r > 0 && r < 1)) throw new DiffusionInputError('options.r', r, 'must lie in (0, 1)');
   const fac = 1 / (2 * r);
+  const noise = eta > 0 && sNoise > 0 ? sdeNoiseSampler(o, [x0.length, x0[0].length], g, 'dpmpp_sde') : undefined;
+  const so = { noiseSampler: noise };
   let cur = x0;
   for (let i = 0; i + 1 < g.length; i++) {
     const denoised = D(cur, g[i]);
@@ -95,12 +97,12 @@ export function sampleKDpmppSde(model: DiffusionModel, x: Rows, sigmas: ArrayLik
       const ss = g[i] * Math.exp(-r * h);
       const a1 = ancestralStep(g[i], ss, eta);
       let x2 = comb([[a1.sigmaDown / g[i], cur], [-Math.expm1(Math.log(a1.sigmaDown / g[i])), denoised]]);
-      if (a1.sigmaUp > 0) x2 = comb([[1, x2], [sNoise * a1.sigmaUp, stepNoise(o, x2, g[i], ss, 'dpmpp_sde')]]);
+      if (a1.sigmaUp > 0) x2 = comb([[1, x2], [sNoise * a1.sigmaUp, stepNoise(so, x2, g[i], ss, 'dpmpp_sde')]]);
       const d2 = D(x2, ss);
       const a2 = ancestralStep(g[i], g[i + 1], eta);
       const dd = comb([[1 - fac, denoised], [fac, d2]]);
       cur = comb([[a2.sigmaDown / g[i], cur], [-Math.expm1(Math.log(a2.sigmaDown / g[i])), dd]]);
-      if (a2.sigmaUp > 0) cur = comb([[1, cur], [sNoise * a2.sigmaUp, stepNoise(o, cur, g[i], g[i + 1], 'dpmpp_sde')]]);
+      if (a2.sigmaUp > 0) cur = comb([[1, cur], [sNoise * a2.sigmaUp, stepNoise(so, cur, g[i], g[i + 1], 'dpmpp_sde')]]);
     }
     o.callback?.({ i, t: g[i], tNext: g[i + 1], x: cur, denoised });
   }
@@ -146,6 +148,7 @@ export function sampleKDpmpp2mSde(model: DiffusionModel, x: Rows, sigmas: ArrayL
   const eta = optNumber(o, 'eta', 1);
   const sNoise = optNumber(o, 'sNoise', 1);
   const solver = checkOneOf('options.solverType', o.solverType ?? 'midpoint', ['midpoint', 'heun'] as const);
+  const so = { noiseSampler: eta > 0 && sNoise > 0 ? sdeNoiseSampler(o, [x0.length, x0[0].length], g, 'dpmpp_2m_sde') : undefined };
   let cur = x0;
   let old: Rows | undefined;
   let hLast = 0;
@@ -165,7 +168,7 @@ export function sampleKDpmpp2mSde(model: DiffusionModel, x: Rows, sigmas: ArrayL
         terms.push([c, denoised], [-c, old]);
       }
       cur = comb(terms);
-      if (eta > 0 && sNoise > 0) cur = comb([[1, cur], [sNoise * g[i + 1] * Math.sqrt(-Math.expm1(-2 * eta * h)), stepNoise(o, cur, g[i], g[i + 1], 'dpmpp_2m_sde')]]);
+      if (eta > 0 && sNoise > 0) cur = comb([[1, cur], [sNoise * g[i + 1] * Math.sqrt(-Math.expm1(-2 * eta * h)), stepNoise(so, cur, g[i], g[i + 1], 'dpmpp_2m_sde')]]);
       hLast = h;
     }
     old = denoised;
@@ -192,6 +195,7 @@ export function sampleKDpmpp3mSde(model: DiffusionModel, x: Rows, sigmas: ArrayL
   const eta = optNumber(o, 'eta', 1);
   const sNoise = optNumber(o, 'sNoise', 1);
   const c3 = checkOneOf('options.variant', options?.variant ?? 'k-diffusion', ['k-diffusion', 'taylor'] as const) === 'taylor' ? 2 : 1;
+  const so = { noiseSampler: eta > 0 && sNoise > 0 ? sdeNoiseSampler(o, [x0.length, x0[0].length], g, 'dpmpp_3m_sde') : undefined };
   let cur = x0;
   let d1m: Rows | undefined;
   let d2m: Rows | undefined;
@@ -223,7 +227,7 @@ export function sampleKDpmpp3mSde(model: DiffusionModel, x: Rows, sigmas: ArrayL
         terms.push([p2 / r0, denoised], [-p2 / r0, d1m]);
       }
       cur = comb(terms);
-      if (eta > 0 && sNoise > 0) cur = comb([[1, cur], [sNoise * g[i + 1] * Math.sqrt(-Math.expm1(-2 * eta * h)), stepNoise(o, cur, g[i], g[i + 1], 'dpmpp_3m_sde')]]);
+      if (eta > 0 && sNoise > 0) cur = comb([[1, cur], [sNoise * g[i + 1] * Math.sqrt(-Math.expm1(-2 * eta * h)), stepNoise(so, cur, g[i], g[i + 1], 'dpmpp_3m_sde')]]);
       h2 = h1;
       h1 = h;
     }

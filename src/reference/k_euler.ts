@@ -19,7 +19,7 @@
 import { DiffusionInputError, checkFiniteNumber, checkOneOf } from './errors.js';
 import { checkBatch, checkModel, normalsLike, requireRng, type DiffusionModel, type Rows, type SamplerOptions } from './model.js';
 import { ancestralStep, checkSigmaGrid, modelDenoiser, SIGMA_TO_TIME, type SigmaDenoiser, type SigmaToTime } from './sigma.js';
-import type { NoiseSampler } from './brownian.js';
+import { BrownianTree, brownianNoiseSampler, type NoiseSampler } from './brownian.js';
 
 /** Options of the σ-space samplers (k-diffusion names in camelCase). */
 export interface KSamplerOptions extends SamplerOptions {
@@ -75,6 +75,23 @@ export function stepNoise(o: KSamplerOptions, x: Rows, sigma: number, sigmaNext:
     return z;
   }
   return normalsLike(requireRng(o, sampler), x);
+}
+
+/**
+ * The noise source of the SDE samplers (dpmpp_sde, dpmpp_2m_sde, dpmpp_3m_sde): options.noiseSampler
+ * if given, else — as k-diffusion defaults to BrownianTreeNoiseSampler for these — a Brownian tree on
+ * [smallest positive σ, σ_0] seeded with one integer drawn from options.rng (rng.int(2³¹)).
+ * The noises of overlapping intervals (dpmpp_sde's half step and full step) are then correlated as
+ * one Brownian path requires; independent draws would change the scheme.
+ */
+export function sdeNoiseSampler(o: KSamplerOptions, shape: [number, number], sigmas: Float64Array, sampler: string): NoiseSampler | undefined {
+  if (o.noiseSampler) return o.noiseSampler;
+  const rng = requireRng(o, sampler);
+  let lo = sigmas[0];
+  for (const s of sigmas) if (s > 0 && s < lo) lo = s;
+  const seed = rng.int(2 ** 31);
+  // A single step to σ = 0 has no noise (and no interval for a tree).
+  return sigmas[0] > lo ? brownianNoiseSampler(new BrownianTree({ seed, t0: lo, t1: sigmas[0], shape })) : undefined;
 }
 
 /** d = (x - D)/σ (EDM eq. 3 right-hand side; k-diffusion to_d). */

@@ -306,7 +306,8 @@ export function discreteScheduleSigmas(
       const i0 = n === 1 ? T - 1 : (T - 1) * (1 - k / (n - 1)); // 0-based fractional index
       const i = Math.min(Math.floor(i0), T - 2);
       const w = i0 - i;
-      s[k] = interp === 'log-sigma' ? Math.exp((1 - w) * Math.log(tab[i]) + w * Math.log(tab[i + 1])) : (1 - w) * tab[i] + w * tab[i + 1];
+      if (w === 0 || w === 1) s[k] = tab[i + w]; // on a timestep: the table's σ exactly
+      else s[k] = interp === 'log-sigma' ? Math.exp((1 - w) * Math.log(tab[i]) + w * Math.log(tab[i + 1])) : (1 - w) * tab[i] + w * tab[i + 1];
     } else {
       const idx = spacing === 'leading' ? (n - 1 - k) * Math.floor(T / n) + off : Math.round(T - (k * T) / n) - 1;
       if (idx < 0 || idx >= T) throw new DiffusionInputError('options.stepsOffset', off, `timestep index ${idx} outside 0..${T - 1}`);
@@ -324,7 +325,9 @@ export function discreteScheduleSigmas(
  * App. F ancestral sampling for VE, Ho et al. 2020 posterior variance in σ-space):
  *     σ_up = min(σ_to, η·√(σ_to²(σ_from² - σ_to²)/σ_from²)),   σ_down = √(σ_to² - σ_up²),
  * so σ_down² + σ_up² = σ_to² and 0 ≤ σ_up ≤ σ_to (the min keeps σ_down real in any precision and
- * for η > 1). η = 0 gives σ_up = 0, σ_down = σ_to (deterministic). σ_to = 0 gives (0, 0).
+ * for η > 1). Evaluated as σ_up = σ_to·a, σ_down = σ_to·√((1-a)(1+a)), a = min(1, η√((1-q)(1+q))),
+ * q = σ_to/σ_from (the same values; no σ is squared). η = 0 gives σ_up = 0, σ_down = σ_to
+ * (deterministic). σ_to = 0 gives (0, 0).
  */
 export function ancestralStep(sigmaFrom: number, sigmaTo: number, eta = 1): { sigmaDown: number; sigmaUp: number } {
   const f = checkFiniteNumber('sigmaFrom', sigmaFrom);
@@ -334,8 +337,11 @@ export function ancestralStep(sigmaFrom: number, sigmaTo: number, eta = 1): { si
   if (!(t >= 0 && t <= f)) throw new DiffusionInputError('sigmaTo', t, `must lie in [0, sigmaFrom = ${f}]`);
   if (!(e >= 0)) throw new DiffusionInputError('eta', e, 'must be ≥ 0');
   if (e === 0 || t === 0) return { sigmaDown: t, sigmaUp: 0 };
-  const up = Math.min(t, e * Math.sqrt((t * t * (f * f - t * t)) / (f * f)));
-  return { sigmaDown: Math.sqrt(t * t - up * up), sigmaUp: up };
+  // Scaled by σ_to (q = σ_to/σ_from ≤ 1): the same numbers without squaring σ's, so no overflow for
+  // huge σ (cosine schedules in float32) and no underflow for tiny ones; a = σ_up/σ_to ≤ 1 exactly.
+  const q = t / f;
+  const a = Math.min(1, e * Math.sqrt((1 - q) * (1 + q)));
+  return { sigmaDown: t * Math.sqrt((1 - a) * (1 + a)), sigmaUp: t * a };
 }
 
 // ---------------------------------------------------------------------------------------------
