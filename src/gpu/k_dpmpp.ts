@@ -19,7 +19,8 @@ import { optNum, tensorKSetup, tensorStepNoise, toD, type TensorKSamplerOptions 
 function sdeOptions(o: TensorKSamplerOptions, x: tf.Tensor2D, g: Float64Array, active: boolean, sampler: string): TensorKSamplerOptions {
   if (!active || o.noiseSampler || typeof o.noise === 'function') return o;
   requireNoise(o, sampler);
-  return { ...o, noiseSampler: sdeNoiseSampler(o as KSamplerOptions, [x.shape[0], x.shape[1]], g, sampler) };
+  const ns = sdeNoiseSampler(o as KSamplerOptions, [x.shape[0], x.shape[1]], g, sampler);
+  return ns ? { ...o, noiseSampler: ns } : o;
 }
 
 /** DPM-Solver++(2S) ancestral. float64 twin: sampleKDpmpp2sAncestral. */

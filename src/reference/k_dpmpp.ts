@@ -87,7 +87,7 @@ export function sampleKDpmppSde(model: DiffusionModel, x: Rows, sigmas: ArrayLik
   if (!(r > 0 && r < 1)) throw new DiffusionInputError('options.r', r, 'must lie in (0, 1)');
   const fac = 1 / (2 * r);
   const noise = eta > 0 && sNoise > 0 ? sdeNoiseSampler(o, [x0.length, x0[0].length], g, 'dpmpp_sde') : undefined;
-  const so = { noiseSampler: noise };
+  const so = { rng: o.rng, noiseSampler: noise };
   let cur = x0;
   for (let i = 0; i + 1 < g.length; i++) {
     const denoised = D(cur, g[i]);
@@ -148,7 +148,7 @@ export function sampleKDpmpp2mSde(model: DiffusionModel, x: Rows, sigmas: ArrayL
   const eta = optNumber(o, 'eta', 1);
   const sNoise = optNumber(o, 'sNoise', 1);
   const solver = checkOneOf('options.solverType', o.solverType ?? 'midpoint', ['midpoint', 'heun'] as const);
-  const so = { noiseSampler: eta > 0 && sNoise > 0 ? sdeNoiseSampler(o, [x0.length, x0[0].length], g, 'dpmpp_2m_sde') : undefined };
+  const so = { rng: o.rng, noiseSampler: eta > 0 && sNoise > 0 ? sdeNoiseSampler(o, [x0.length, x0[0].length], g, 'dpmpp_2m_sde') : undefined };
   let cur = x0;
   let old: Rows | undefined;
   let hLast = 0;
@@ -195,7 +195,7 @@ export function sampleKDpmpp3mSde(model: DiffusionModel, x: Rows, sigmas: ArrayL
   const eta = optNumber(o, 'eta', 1);
   const sNoise = optNumber(o, 'sNoise', 1);
   const c3 = checkOneOf('options.variant', options?.variant ?? 'k-diffusion', ['k-diffusion', 'taylor'] as const) === 'taylor' ? 2 : 1;
-  const so = { noiseSampler: eta > 0 && sNoise > 0 ? sdeNoiseSampler(o, [x0.length, x0[0].length], g, 'dpmpp_3m_sde') : undefined };
+  const so = { rng: o.rng, noiseSampler: eta > 0 && sNoise > 0 ? sdeNoiseSampler(o, [x0.length, x0[0].length], g, 'dpmpp_3m_sde') : undefined };
   let cur = x0;
   let d1m: Rows | undefined;
   let d2m: Rows | undefined;

@@ -37,6 +37,8 @@ export interface KSamplerOptions extends SamplerOptions {
   solverType?: 'midpoint' | 'heun';
   /** dpmpp_sde: the intermediate point r ∈ (0, 1) of the step in λ (default ½). */
   r?: number;
+  /** SDE samplers (dpmpp_sde, dpmpp_2m_sde, dpmpp_3m_sde) without noiseSampler: 'brownian-tree' (default, k-diffusion's) or 'rng' (independent draws per step, e.g. replayed test vectors). */
+  noiseSource?: 'brownian-tree' | 'rng';
   /** σ → time mapping of the model (default 'process'; 'interp'/'quantized' for discrete-vp, as k-diffusion's wrappers). */
   mapping?: 'process' | SigmaToTime;
 }
@@ -80,13 +82,15 @@ export function stepNoise(o: KSamplerOptions, x: Rows, sigma: number, sigmaNext:
 /**
  * The noise source of the SDE samplers (dpmpp_sde, dpmpp_2m_sde, dpmpp_3m_sde): options.noiseSampler
  * if given, else — as k-diffusion defaults to BrownianTreeNoiseSampler for these — a Brownian tree on
- * [smallest positive σ, σ_0] seeded with one integer drawn from options.rng (rng.int(2³¹)).
+ * [smallest positive σ, σ_0] seeded with one integer drawn from options.rng (rng.int(2³¹));
+ * `noiseSource: 'rng'` keeps independent draws from options.rng (undefined is returned: stepNoise falls back to rng).
  * The noises of overlapping intervals (dpmpp_sde's half step and full step) are then correlated as
  * one Brownian path requires; independent draws would change the scheme.
  */
 export function sdeNoiseSampler(o: KSamplerOptions, shape: [number, number], sigmas: Float64Array, sampler: string): NoiseSampler | undefined {
   if (o.noiseSampler) return o.noiseSampler;
   const rng = requireRng(o, sampler);
+  if (checkOneOf('options.noiseSource', o.noiseSource ?? 'brownian-tree', ['brownian-tree', 'rng'] as const) === 'rng') return undefined;
   let lo = sigmas[0];
   for (const s of sigmas) if (s > 0 && s < lo) lo = s;
   const seed = rng.int(2 ** 31);

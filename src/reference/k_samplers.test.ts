@@ -193,3 +193,19 @@ describe('stochastic samplers: reproducible noise, churn, Brownian tree', () => 
     throwsNaming(() => sampleKEuler(makeModel(vpProcess(), 'eps', (xx) => xx) as DiffusionModel, [], g), 'x');
   });
 });
+
+describe("SDE samplers' noise source", () => {
+  it("noiseSource 'rng' draws independent normals from options.rng; the default Brownian tree is seeded from it", () => {
+    const m = mixtureModel(makeMixture({ weights: [1], means: [[0, 0]], stds: [1] }), vpProcess(), 'eps');
+    const g = karrasSigmas(5, 0.1, 10);
+    const x = [Float64Array.of(1, 2)];
+    for (const fn of [sampleKDpmppSde, sampleKDpmpp2mSde, sampleKDpmpp3mSde] as KFn[]) {
+      const a = fn(m, x, g, { rng: new Rng(3), noiseSource: 'rng' });
+      const b = fn(m, x, g, { rng: new Rng(3) });
+      expect(maxErr(a, fn(m, x, g, { rng: new Rng(3), noiseSource: 'rng' }))).toBe(0);
+      expect(maxErr(a, b)).toBeGreaterThan(0);
+      throwsNaming(() => fn(m, x, g, { rng: new Rng(3), noiseSource: 'x' as 'rng' }), 'options.noiseSource');
+    }
+    expect(sampleKDpmpp2mSde(m, x, [10, 0], { rng: new Rng(1) })[0].every(Number.isFinite)).toBe(true);
+  });
+});
