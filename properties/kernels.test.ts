@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { describe, expect } from 'vitest';
-import { FC_SEED } from './harness.js';
+import { FC_SEED } from '../src/conformance/harness.js';
 import { Rng } from '../src/reference/rng.js';
 import {
   absNd,
@@ -37,7 +37,7 @@ import {
 import { installKernelPatches, uninstallKernelPatches } from '../src/gpu/kernels/index.js';
 import type { BackendName } from '../src/gpu/backend.js';
 import { BoundTracker, eachBackend, f32Normal, readAll, relativeDiscrepancy, toTensor } from './kernels/check.js';
-import { adamBounds, avgPoolBound, avgPoolGradBound, dotBound, gamma, groupNormBounds, siluBounds, upsampleGradBound } from './kernels/bounds.js';
+import { adamBounds, avgPoolBound, avgPoolGradBound, dotBound, gamma, groupNormBounds, siluBounds, upsampleGradBound } from '../src/conformance/bounds/kernels.js';
 import { groupNormTf, maxPool2GradReference, siluTf, upsample2Tf } from './kernels/composites.js';
 
 const seedArb = fc.integer({ min: 1, max: 2 ** 30 });

@@ -49,7 +49,7 @@ import type { DiffusionModel, ModelOutput, Process, Rows, SamplerOptions } from 
 import { hostModel, makeTensorModel, type TensorDiffusionModel, type TensorSamplerOptions } from '../src/gpu/model.js';
 import { TENSOR_SAMPLERS, getTensorSampler } from '../src/gpu/samplers.js';
 import { classifierFreeGuidance as tCfg, classifierGuidance as tCg } from '../src/gpu/guidance.js';
-import { FC_SEED } from './harness.js';
+import { FC_SEED } from '../src/conformance/harness.js';
 
 const u = 2 ** -24;
 const KAPPA = 12;

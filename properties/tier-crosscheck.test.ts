@@ -47,12 +47,12 @@ import { makeTensorSchedule } from '../src/gpu/schedules.js';
 import { qSample } from '../src/gpu/forward.js';
 import { ddpmStep } from '../src/gpu/ddpm.js';
 import { discretizedGaussianLogLikelihood as gpuDecoder } from '../src/gpu/elbo.js';
-import { makeTfjsImpl, type TfjsImpl } from './impls/tfjs.js';
-import { referenceImpl } from './impls/reference.js';
-import { registerClaims } from './suite.js';
-import { coreClaims } from './claims/core.js';
-import { FC_SEED } from './harness.js';
-import type { Prediction } from './interface.js';
+import { makeTfjsImpl, type TfjsImpl } from '../src/conformance/impls/tfjs.js';
+import { referenceImpl } from '../src/conformance/impls/reference.js';
+import { registerClaims } from '../src/conformance/suite.js';
+import { coreClaims } from '../src/conformance/claims/core.js';
+import { FC_SEED } from '../src/conformance/harness.js';
+import type { Prediction } from '../src/conformance/interface.js';
 
 
 const u = 2 ** -24;

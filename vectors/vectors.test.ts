@@ -12,14 +12,14 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateVectorTexts } from './generate.js';
-import { OPS, FLAG_NOTES, callOp, decodeNumber, type VectorFile } from './format.js';
-import { BUG_MODELS } from './bugs.js';
-import { loadVectors, runConformance, runVectorCase, formatReport } from '../properties/kit.js';
-import { referenceImpl } from '../properties/impls/reference.js';
-import { referenceScoreImpl } from '../properties/impls/reference-score.js';
-import { handwrittenAdapter } from '../examples/handwritten-adapter.js';
-import type { DiffusionImpl } from '../properties/interface.js';
+import { generateVectorTexts } from '../src/conformance/vectors/generate.js';
+import { OPS, FLAG_NOTES, callOp, decodeNumber, type VectorFile } from '../src/conformance/vectors/format.js';
+import { BUG_MODELS } from '../src/conformance/broken/vector-bugs.js';
+import { loadVectors, runConformance, runVectorCase, formatReport } from '../src/conformance/kit.js';
+import { referenceImpl } from '../src/conformance/impls/reference.js';
+import { referenceScoreImpl } from '../src/conformance/impls/reference-score.js';
+import { handwrittenAdapter } from '../src/conformance/impls/handwritten.js';
+import type { DiffusionImpl } from '../src/conformance/interface.js';
 
 const DIR = new URL('.', import.meta.url).pathname;
 const files = loadVectors(DIR);

@@ -66,9 +66,9 @@ export interface PropertyResults {
  * on the float64 reference implementation. `only` restricts to claim ids (for tests).
  */
 export async function runPropertySuite(options: { only?: string[]; log?: (line: string) => void } = {}): Promise<PropertyResults> {
-  const { DEFAULT_CLAIMS } = await import('../../properties/kit.js');
-  const { referenceScoreImpl } = await import('../../properties/impls/reference-score.js');
-  const { applicable, missingMembers } = await import('../../properties/harness.js');
+  const { DEFAULT_CLAIMS } = await import('../conformance/kit.js');
+  const { referenceScoreImpl } = await import('../conformance/impls/reference-score.js');
+  const { applicable, missingMembers } = await import('../conformance/harness.js');
   const impl = referenceScoreImpl;
   const claims = options.only ? DEFAULT_CLAIMS.filter((c) => options.only!.includes(c.id)) : DEFAULT_CLAIMS;
   const outcomes: ClaimOutcome[] = [];
@@ -129,8 +129,8 @@ export function scatterSvg(sets: { name: string; points: ArrayLike<number>[]; co
  * the sampler (blue) over n exact samples of the target p_{t_end} (grey).
  */
 export async function samplerFigures(n = 300): Promise<Figure[]> {
-  const { SAMPLER_CASES, runSamplerCase } = await import('../../properties/claims/score.js');
-  const { referenceScoreImpl } = await import('../../properties/impls/reference-score.js');
+  const { SAMPLER_CASES, runSamplerCase } = await import('../conformance/claims/score.js');
+  const { referenceScoreImpl } = await import('../conformance/impls/reference-score.js');
   const betas = R.betaSchedule('linear', 1000);
   const cases = [
     ...SAMPLER_CASES,

@@ -29,7 +29,7 @@ export const vectorsCommand: Command = {
   examples: ['vectors --out vectors/', 'vectors --check --out vectors/'],
   async run(args, ctx) {
     const dir = resolve(ctx.cwd, args.require<string>('out'));
-    const gen = await import('../../../vectors/generate.js');
+    const gen = await import('../../conformance/vectors/generate.js');
     if (args.boolean('check')) {
       const texts = await gen.generateVectorTexts();
       const bad: string[] = [];

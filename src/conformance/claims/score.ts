@@ -12,7 +12,7 @@
  */
 import type { Arr, DiffusionImpl, MixtureSpec } from '../interface.js';
 import { ClaimFailure, ErrorTracker, FALSE_ALARM_RATE, FC_SEED, bonferroni, zTwoSided, type Claim } from '../harness.js';
-import * as R from '../../src/reference/index.js';
+import * as R from '../../reference/index.js';
 
 type Rows = Float64Array[];
 

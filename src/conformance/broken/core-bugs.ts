@@ -9,7 +9,7 @@
  */
 import type { Arr, DdimStepOptions, DdpmStepOptions, DiffusionImpl, EpsModel } from '../interface.js';
 import { referenceImpl as ref, scheduleOf } from '../impls/reference.js';
-import * as R from '../../src/reference/index.js';
+import * as R from '../../reference/index.js';
 
 export interface BrokenImpl {
   id: string;

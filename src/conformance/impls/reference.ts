@@ -5,7 +5,7 @@
  * builds its schedule once. (Mutating a β array after passing it is not supported.)
  */
 import type { Arr, DiffusionImpl } from '../interface.js';
-import * as R from '../../src/reference/index.js';
+import * as R from '../../reference/index.js';
 
 const cache = new WeakMap<object, R.Schedule>();
 

@@ -8,7 +8,7 @@
  * Monte Carlo claims state their false-alarm rate and derive thresholds from it (`zTwoSided`).
  */
 import type { DiffusionImpl, ImplMember, Arr } from './interface.js';
-import { erfc } from '../src/reference/normal.js';
+import { erfc } from '../reference/normal.js';
 
 export interface ClaimResult {
   /** Largest error observed across all checked cases (same units as `bound`). */

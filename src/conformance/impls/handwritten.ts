@@ -5,7 +5,7 @@
  * (`DiffusionImpl`, every member optional) and checked by `runConformance`:
  *
  *   import { runConformance, formatReport } from 'diffusion-oracle/conformance';
- *   import { handwrittenAdapter } from './handwritten-adapter.js';
+ *   import { handwrittenAdapter } from './handwritten.js';
  *   const report = await runConformance(handwrittenAdapter);
  *   console.log(formatReport(report));
  *
@@ -14,7 +14,7 @@
  * improved-diffusion-style code should: the property claims ask for that accuracy near t = 1,
  * while the vectors' tolerances also admit 1-ᾱ by subtraction (see vectors/check_numpy.py).
  */
-import type { Arr, DiffusionImpl, DdimStepOptions, DdpmStepOptions } from '../properties/interface.js';
+import type { Arr, DiffusionImpl, DdimStepOptions, DdpmStepOptions } from '../interface.js';
 
 // ================================ Part 1: the implementation ================================
 

@@ -14,7 +14,7 @@
  */
 
 import { BRIDGES } from './score-ops.js';
-import type { DiffusionImpl } from '../properties/interface.js';
+import type { DiffusionImpl } from '../interface.js';
 
 export const VECTOR_FORMAT_VERSION = '1.0.0';
 

@@ -4,7 +4,7 @@
  * Mixtures are passed as plain specs; each spec object is built once (WeakMap cache).
  */
 import type { Arr, DiffusionImpl, MixtureSpec } from '../interface.js';
-import * as R from '../../src/reference/index.js';
+import * as R from '../../reference/index.js';
 import { referenceImpl } from './reference.js';
 
 const mixCache = new WeakMap<object, R.GaussianMixture>();

@@ -23,9 +23,9 @@ import { scoreClaims } from './claims/score.js';
 
 /** The claims run by default: every claim of the property suite. */
 export const DEFAULT_CLAIMS: Claim[] = [...coreClaims, ...scoreClaims];
-import { OPS, callOp, compareOutput, decodeNumber, opMembers, type OpName, type VectorCase, type VectorFile, type VectorGroup } from '../vectors/format.js';
+import { OPS, callOp, compareOutput, decodeNumber, opMembers, type OpName, type VectorCase, type VectorFile, type VectorGroup } from './vectors/format.js';
 
-export type { VectorFile, VectorCase, VectorGroup } from '../vectors/format.js';
+export type { VectorFile, VectorCase, VectorGroup } from './vectors/format.js';
 
 export interface ConformanceOptions {
   /** Claims to run (default coreClaims + scoreClaims); `false` runs none. */
@@ -55,10 +55,10 @@ export interface ConformanceReport {
   notApplicable: { id: string; kind: 'claim' | 'vector'; reason: string }[];
 }
 
-/** The package's vectors/ directory (next to properties/ in the source tree, two levels up from dist/properties/). */
+/** The package's vectors/ directory (two levels up from src/conformance/ in the source tree, three from dist/src/conformance/). */
 export function defaultVectorsDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const cand of [join(here, '..', 'vectors'), join(here, '..', '..', 'vectors')]) {
+  for (const cand of [join(here, '..', '..', 'vectors'), join(here, '..', '..', '..', 'vectors')]) {
     if (existsSync(join(cand, 'schema', 'vectors.schema.json'))) return cand;
   }
   throw new Error(`conformance kit: no vectors/ directory found near ${here}`);

@@ -6,7 +6,7 @@
  * Changing a case changes its expected values: keep ids stable (never reuse an id for a different
  * case), add new cases under new names.
  */
-import type { DiffusionImpl } from '../properties/interface.js';
+import type { DiffusionImpl } from '../interface.js';
 import { FamilyBuilder, type FamilyFn } from './generate.js';
 
 const D = 4; // data dimension of vector cases: small, so files stay readable

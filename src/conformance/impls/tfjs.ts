@@ -19,21 +19,21 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Arr, DiffusionImpl, EpsModel } from '../interface.js';
-import * as R from '../../src/reference/index.js';
-import { makeTensorSchedule, type TensorSchedule } from '../../src/gpu/schedules.js';
-import type { Timesteps } from '../../src/gpu/common.js';
-import { qSample, qStep } from '../../src/gpu/forward.js';
-import { qPosterior, posteriorVariance, posteriorLogVarianceClipped } from '../../src/gpu/posterior.js';
-import { predictX0FromEps, predictEpsFromX0, vFromEpsX0, epsFromV, x0FromV, scoreFromEps } from '../../src/gpu/parameterization.js';
-import { ddpmStep } from '../../src/gpu/ddpm.js';
-import { ddimStep, ddimTimesteps } from '../../src/gpu/ddim.js';
-import { normalKl, discretizedGaussianLogLikelihood, vbTerms } from '../../src/gpu/elbo.js';
-import { getTensorSampler } from '../../src/gpu/samplers.js';
-import { hostModel, type TensorDiffusionModel, type TensorSamplerOptions } from '../../src/gpu/model.js';
-import { classifierGuidance as tfClassifierGuidance, classifierFreeGuidance as tfClassifierFreeGuidance } from '../../src/gpu/guidance.js';
+import * as R from '../../reference/index.js';
+import { makeTensorSchedule, type TensorSchedule } from '../../gpu/schedules.js';
+import type { Timesteps } from '../../gpu/common.js';
+import { qSample, qStep } from '../../gpu/forward.js';
+import { qPosterior, posteriorVariance, posteriorLogVarianceClipped } from '../../gpu/posterior.js';
+import { predictX0FromEps, predictEpsFromX0, vFromEpsX0, epsFromV, x0FromV, scoreFromEps } from '../../gpu/parameterization.js';
+import { ddpmStep } from '../../gpu/ddpm.js';
+import { ddimStep, ddimTimesteps } from '../../gpu/ddim.js';
+import { normalKl, discretizedGaussianLogLikelihood, vbTerms } from '../../gpu/elbo.js';
+import { getTensorSampler } from '../../gpu/samplers.js';
+import { hostModel, type TensorDiffusionModel, type TensorSamplerOptions } from '../../gpu/model.js';
+import { classifierGuidance as tfClassifierGuidance, classifierFreeGuidance as tfClassifierFreeGuidance } from '../../gpu/guidance.js';
 import { processOf } from './reference-score.js';
 import type { DiffusionModel } from '../interface.js';
-import type { SamplerOptions } from '../../src/reference/model.js';
+import type { SamplerOptions } from '../../reference/model.js';
 
 const G = {
   makeTensorSchedule, qSample, qStep, qPosterior, posteriorVariance, posteriorLogVarianceClipped, predictX0FromEps, predictEpsFromX0,

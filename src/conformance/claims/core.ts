@@ -47,7 +47,7 @@ import {
   type Claim,
   type ClaimResult,
 } from '../harness.js';
-import { Rng } from '../../src/reference/rng.js';
+import { Rng } from '../../reference/rng.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers (independent of every implementation)

@@ -27,9 +27,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DiffusionImpl } from '../properties/interface.js';
-import { Rng } from '../src/reference/rng.js';
-import * as R from '../src/reference/index.js';
+import type { DiffusionImpl } from '../interface.js';
+import { Rng } from '../../reference/rng.js';
+import * as R from '../../reference/index.js';
 import {
   FLAG_NOTES,
   INDEX_CONVENTION,
@@ -51,7 +51,7 @@ import {
 } from './format.js';
 import { VECTOR_SCHEMA } from './schema.js';
 import { fixtureHook } from './score-ops.js';
-import { referenceImpl, scheduleOf } from '../properties/impls/reference.js';
+import { referenceImpl, scheduleOf } from '../impls/reference.js';
 
 export const TOLERANCE_FACTOR = 16;
 const U64 = 2 ** -53;
@@ -551,7 +551,7 @@ export type FamilyFn = (impl: DiffusionImpl) => FamilyBuilder;
 export async function generateVectorTexts(impl?: DiffusionImpl): Promise<Map<string, string>> {
   const { FAMILIES } = await import('./families.js');
   const { SCORE_FAMILIES } = await import('./families-score.js');
-  const { referenceScoreImpl } = await import('../properties/impls/reference-score.js');
+  const { referenceScoreImpl } = await import('../impls/reference-score.js');
   const out = new Map<string, string>();
   for (const [file, fn] of FAMILIES) {
     out.set(file, `${stringifyVectors(fn(impl ?? referenceImpl).file())}\n`);

@@ -14,8 +14,8 @@
 
 export type Arr = ArrayLike<number>;
 
-import type { Process, DiffusionModel, ModelOutput, SamplerFn } from '../src/reference/model.js';
-import type { MixtureSpec } from '../src/reference/mixture.js';
+import type { Process, DiffusionModel, ModelOutput, SamplerFn } from '../reference/model.js';
+import type { MixtureSpec } from '../reference/mixture.js';
 export type { Process, DiffusionModel, ModelOutput, SamplerFn, MixtureSpec };
 
 /** A denoiser given to the ELBO functions: predicts ε from (x_t, t) (t 1-based). */

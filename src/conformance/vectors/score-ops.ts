@@ -25,8 +25,8 @@
  *    reference on the reference's process built from the same spec; the implementation's own
  *    process object (scoreProcess) is what its sampler sees as model.process.
  */
-import * as R from '../src/reference/index.js';
-import type { Arr, DiffusionImpl, DiffusionModel, MixtureSpec, ModelOutput, Process } from '../properties/interface.js';
+import * as R from '../../reference/index.js';
+import type { Arr, DiffusionImpl, DiffusionModel, MixtureSpec, ModelOutput, Process } from '../interface.js';
 
 export interface ProcessSpec {
   kind: 'vp' | 've' | 'indi' | 'discrete-vp';

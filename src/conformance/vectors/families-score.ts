@@ -11,8 +11,8 @@
  *
  * Keep ids stable; add cases under new names.
  */
-import type { DiffusionImpl, MixtureSpec, ModelOutput } from '../properties/interface.js';
-import * as R from '../src/reference/index.js';
+import type { DiffusionImpl, MixtureSpec, ModelOutput } from '../interface.js';
+import * as R from '../../reference/index.js';
 import { FamilyBuilder, type FamilyFn, type GroupBuilder } from './generate.js';
 import { SCORE_TIME_CONVENTION } from './format.js';
 import { referenceProcess, type ProcessSpec } from './score-ops.js';

@@ -5,11 +5,11 @@
  * every vector carrying the flag fails: a flag is a claim about the vector ("built to expose this
  * bug"), and this is its test. They double as the "deliberately broken adapters" of the kit's docs.
  */
-import type { Arr, DiffusionImpl, DdimStepOptions, DdpmStepOptions, DiffusionModel, MixtureSpec, Process, SamplerFn } from '../properties/interface.js';
-import { PlainSchedule, handwrittenAdapter, makeBetas, normalMass, rescaleZeroSnr } from '../examples/handwritten-adapter.js';
-import { scoreMembers } from '../properties/impls/reference-score.js';
-import { scoreBugs } from '../properties/broken/score-bugs.js';
-import * as R from '../src/reference/index.js';
+import type { Arr, DiffusionImpl, DdimStepOptions, DdpmStepOptions, DiffusionModel, MixtureSpec, Process, SamplerFn } from '../interface.js';
+import { PlainSchedule, handwrittenAdapter, makeBetas, normalMass, rescaleZeroSnr } from '../impls/handwritten.js';
+import { scoreMembers } from '../impls/reference-score.js';
+import { scoreBugs } from './score-bugs.js';
+import * as R from '../../reference/index.js';
 
 type Quirks = {
   /** ᾱ lookup: (schedule, t) → ᾱ used by step formulas. */

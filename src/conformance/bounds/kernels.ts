@@ -30,7 +30,7 @@ import {
   upsampleNearestGrad,
   type NdArray,
   type PoolOptions,
-} from '../../src/reference/layers/index.js';
+} from '../../reference/layers/index.js';
 
 export const U32 = 2 ** -24;
 /** γ_n = n·u/(1 − n·u) for float32. */

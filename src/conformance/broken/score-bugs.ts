@@ -6,7 +6,7 @@
  */
 import type { DiffusionImpl, MixtureSpec } from '../interface.js';
 import { referenceScoreImpl as ref } from '../impls/reference-score.js';
-import * as R from '../../src/reference/index.js';
+import * as R from '../../reference/index.js';
 
 export interface BrokenScoreImpl {
   id: string;
