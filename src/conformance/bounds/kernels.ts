@@ -31,12 +31,9 @@ import {
   type NdArray,
   type PoolOptions,
 } from '../../reference/layers/index.js';
+import { U32, gamma } from './float32.js';
 
-export const U32 = 2 ** -24;
-/** γ_n = n·u/(1 − n·u) for float32. */
-export function gamma(n: number): number {
-  return (n * U32) / (1 - n * U32);
-}
+export { U32, gamma };
 /** Assumed accuracy of the backends' exp, sigmoid, rsqrt, pow, in units of u (see file comment). */
 export const C_FN = 4;
 
