@@ -1,5 +1,5 @@
 /**
- * The core claims (properties/claims/core.ts) run against the float64 reference.
+ * The core claims (src/conformance/claims/core.ts) run against the float64 reference.
  */
 import { expect, it } from 'vitest';
 import { registerClaims } from '../src/conformance/suite.js';

@@ -3,7 +3,7 @@
  * patches) against the float64 reference layers of src/reference/layers, forward and backward,
  * on every backend that loads here (tensorflow, wasm, cpu). Shapes and values come from fast-check
  * with the suite's fixed seed; each comparison uses the per-element float32 bound derived in
- * properties/kernels/bounds.ts (never tuned), and each spec logs its worst error beside its bound.
+ * src/conformance/bounds/kernels.ts (never tuned), and each spec logs its worst error beside its bound.
  *
  * The reference gradients themselves are checked against central finite differences in
  * src/reference/layers/layers.test.ts. Known-wrong tfjs kernels are demonstrated by tests that

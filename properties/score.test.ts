@@ -1,5 +1,5 @@
 /**
- * The score-based family's claims (properties/claims/score.ts) against the float64 reference.
+ * The score-based family's claims (src/conformance/claims/score.ts) against the float64 reference.
  * Heavy claims (sampling distribution, convergence orders, weak convergence, Langevin, guidance
  * sampling, Tweedie Monte Carlo) take a few seconds each; see docs/samplers.md for timings.
  */

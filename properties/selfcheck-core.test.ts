@@ -1,6 +1,6 @@
 /**
  * Self-check of the core claims: every deliberately broken implementation in
- * properties/broken/core-bugs.ts (one classic bug each) must be rejected by the core claims, and
+ * src/conformance/broken/core-bugs.ts (one classic bug each) must be rejected by the core claims, and
  * by at least one of the claims named as expected to catch it. Prints which claims caught each bug.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';

@@ -1,6 +1,6 @@
 /**
  * Self-check of the score-family claims: every broken implementation in
- * properties/broken/score-bugs.ts must be rejected by at least one of the claims named as expected
+ * src/conformance/broken/score-bugs.ts must be rejected by at least one of the claims named as expected
  * to catch it. To keep the time modest, each bug is run against every non-heavy claim plus the
  * heavy claims it names (the heavy ones take seconds each); the output lists what caught it.
  */

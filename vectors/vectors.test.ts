@@ -5,7 +5,7 @@
  *    has a note, every valid case has a tolerance per output and precision;
  *  - the float64 reference passes every vector, and so does the independent handwritten example
  *    implementation (a cross-check of the expected values and of the tolerance model);
- *  - every flag is honest: the bug model of each flag (vectors/bugs.ts) fails every vector that
+ *  - every flag is honest: the bug model of each flag (src/conformance/broken/vector-bugs.ts) fails every vector that
  *    carries the flag;
  *  - the conformance report of a broken adapter names the failing vectors and their flags.
  */

@@ -2,7 +2,7 @@
  * The claim harness: a claim is data (id, title, catalog entry, the interface members it needs)
  * plus a `run` that checks it against one implementation and either returns its worst observed
  * error beside the bound, or throws `ClaimFailure`. Claims are independent of the test runner:
- * `properties/suite.ts` turns them into vitest tests, and the conformance kit into a report.
+ * `src/conformance/suite.ts` turns them into vitest tests, and the conformance kit into a report.
  *
  * Randomized claims use fast-check with a fixed seed (`FC_SEED`) so every run is reproducible.
  * Monte Carlo claims state their false-alarm rate and derive thresholds from it (`zTwoSided`).

@@ -1,7 +1,7 @@
 /**
  * The implementation interface that every claim of the property suite is written against.
  *
- * The float64 reference is the first implementation (`properties/impls/reference.ts`); the tfjs
+ * The float64 reference is the first implementation (`src/conformance/impls/reference.ts`); the tfjs
  * tier and third-party implementations plug in the same way. Every member is optional: a claim
  * states which members it needs, and runs only against implementations that provide them
  * (the conformance kit reports the others as "not applicable", never as passed).

@@ -1,7 +1,7 @@
 /**
  * `vectors`: write (or check) the portable test vectors (issue 8; docs/vectors.md): one JSON file
  * per formula family plus the JSON schema, generated deterministically from the float64 reference
- * by vectors/generate.ts.
+ * by src/conformance/vectors/generate.ts.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

@@ -1,6 +1,6 @@
 /**
  * The float64 reference with the score-based family (issue 3): `referenceImpl` plus the optional
- * members of properties/interface.ts for mixtures, processes, samplers, guidance and score matching.
+ * members of src/conformance/interface.ts for mixtures, processes, samplers, guidance and score matching.
  * Mixtures are passed as plain specs; each spec object is built once (WeakMap cache).
  */
 import type { Arr, DiffusionImpl, MixtureSpec } from '../interface.js';

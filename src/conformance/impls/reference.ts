@@ -1,6 +1,6 @@
 /**
  * The float64 reference (src/reference) adapted to the implementation interface
- * (properties/interface.ts). The interface passes schedules as β arrays; the Schedule object built
+ * (src/conformance/interface.ts). The interface passes schedules as β arrays; the Schedule object built
  * from each β array is cached in a WeakMap keyed by that array, so a claim that reuses one β array
  * builds its schedule once. (Mutating a β array after passing it is not supported.)
  */

@@ -1,5 +1,5 @@
 /**
- * The TensorFlow.js tier (src/gpu) adapted to the implementation interface (properties/interface.ts),
+ * The TensorFlow.js tier (src/gpu) adapted to the implementation interface (src/conformance/interface.ts),
  * with precision 'float32', so that the same claims that check the float64 reference check it.
  *
  * Each call: arrays → float32 tensors ([1, dim] for a vector) → the src/gpu function → dataSync()

@@ -1,8 +1,8 @@
 /**
  * The score-family vector files (issue 8): mixture scores and Tweedie, process coefficients, single
  * sampler steps (Langevin, reverse SDEs, predictor-corrector, PF-ODE Euler/Heun/RK4, InDI),
- * DPM-Solver steps, and guidance. Operations and specs: vectors/score-ops.ts; time convention:
- * SCORE_TIME_CONVENTION (vectors/format.ts).
+ * DPM-Solver steps, and guidance. Operations and specs: src/conformance/vectors/score-ops.ts; time convention:
+ * SCORE_TIME_CONVENTION (src/conformance/vectors/format.ts).
  *
  * A step's model is either given as values at the step's input (x, t_0) — one-evaluation steps — or,
  * for steps that evaluate it elsewhere (Heun, RK4, DPM-Solver-2/3, corrector steps, multistep), the

@@ -1,6 +1,6 @@
 /**
- * The portable test-vector format (issue 8), shared by the generator (`vectors/generate.ts`), the
- * conformance kit (`properties/kit.ts`) and, in prose, the numpy harness (`vectors/check_numpy.py`).
+ * The portable test-vector format (issue 8), shared by the generator (`src/conformance/vectors/generate.ts`), the
+ * conformance kit (`src/conformance/kit.ts`) and, in prose, the numpy harness (`vectors/check_numpy.py`).
  *
  * In the manner of Project Wycheproof, vectors are data, apart from any harness: one JSON file per
  * formula family, each with a version, a notes section explaining every flag (the bug a vector is
@@ -18,7 +18,7 @@ import type { DiffusionImpl } from '../interface.js';
 
 export const VECTOR_FORMAT_VERSION = '1.0.0';
 
-/** The interface members (properties/interface.ts) that vectors exercise, with their argument order. */
+/** The interface members (src/conformance/interface.ts) that vectors exercise, with their argument order. */
 export const OPS = {
   betaSchedule: { args: ['name', 'T', 'options'], outputs: ['out'] },
   rescaleZeroTerminalSnr: { args: ['betas'], outputs: ['out'] },
@@ -40,7 +40,7 @@ export const OPS = {
   normalKl: { args: ['mean1', 'logVar1', 'mean2', 'logVar2'], outputs: ['out'] },
   discretizedGaussianLogLikelihood: { args: ['x', 'mean', 'logScale'], outputs: ['out'] },
   vbTerms: { args: ['betas', 'model', 'x0', 't', 'noise'], outputs: ['out'] },
-  // ---- score family (vectors/score-ops.ts): mixture oracles are members; the rest are derived ----
+  // ---- score family (src/conformance/vectors/score-ops.ts): mixture oracles are members; the rest are derived ----
   mixtureLogPdf: { args: ['mixture', 'alpha', 'sigma', 'x'], outputs: ['out'] },
   mixtureScore: { args: ['mixture', 'alpha', 'sigma', 'x'], outputs: ['out'] },
   mixturePosteriorMean: { args: ['mixture', 'alpha', 'sigma', 'x'], outputs: ['out'] },

@@ -2,7 +2,7 @@
  * Generator of the portable test vectors (issue 8): `writeVectors(outDir)` writes one JSON file
  * per formula family plus the JSON schema; `diffusion-oracle vectors --out vectors/` calls it.
  *
- * Expected outputs are the float64 reference's (`properties/impls/reference.ts`), called through the
+ * Expected outputs are the float64 reference's (`src/conformance/impls/reference.ts`), called through the
  * same implementation interface that every implementation under test is called through. The
  * reference is itself checked by the property suite; the vectors are cross-checked by two
  * independent implementations (examples/handwritten-adapter.ts and vectors/check_numpy.py).
@@ -56,7 +56,7 @@ import { referenceImpl, scheduleOf } from '../impls/reference.js';
 export const TOLERANCE_FACTOR = 16;
 const U64 = 2 ** -53;
 const U32 = 2 ** -24;
-const GENERATOR = 'diffusion-oracle vectors/generate.ts (expected values: float64 reference, properties/impls/reference.ts)';
+const GENERATOR = 'diffusion-oracle src/conformance/vectors/generate.ts (expected values: float64 reference, src/conformance/impls/reference.ts)';
 
 /** FNV-1a 32-bit hash of a string: per-group seeds that do not depend on generation order. */
 export function fnv1a(s: string): number {
@@ -545,7 +545,7 @@ export type FamilyFn = (impl: DiffusionImpl) => FamilyBuilder;
 
 /**
  * All vector files as {fileName: text}, in a fixed order. Core families are generated with
- * `referenceImpl`, score families (vectors/families-score.ts) with `referenceScoreImpl` (the same
+ * `referenceImpl`, score families (src/conformance/vectors/families-score.ts) with `referenceScoreImpl` (the same
  * core members plus the score family), unless `impl` is given.
  */
 export async function generateVectorTexts(impl?: DiffusionImpl): Promise<Map<string, string>> {

@@ -14,7 +14,7 @@ export const VECTOR_SCHEMA = {
   $id: 'https://diffusion-oracle/vectors/schema/vectors.schema.json',
   title: 'diffusion-oracle test vectors',
   description:
-    'One file per formula family. Cases are grouped by the operation they exercise (an interface member of properties/interface.ts, with its arguments named in OPS order). ' +
+    'One file per formula family. Cases are grouped by the operation they exercise (an interface member of src/conformance/interface.ts, with its arguments named in OPS order). ' +
     'A valid case passes when every element of every output is within tolerance[output][precision] (absolute) of the expected float64 value; ' +
     'an invalid case passes when the implementation rejects the input (throws / raises).',
   type: 'object',
@@ -96,7 +96,7 @@ export const VECTOR_SCHEMA = {
   $defs: {
     operations: {
       description:
-        'Argument order and outputs of every operation (interface member). Derived score-family operations list the interface members they are run through (`members`; see vectors/score-ops.ts).',
+        'Argument order and outputs of every operation (interface member). Derived score-family operations list the interface members they are run through (`members`; see src/conformance/vectors/score-ops.ts).',
       const: OPS,
     },
     processSpec: {

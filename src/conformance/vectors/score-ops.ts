@@ -1,6 +1,6 @@
 /**
  * The score-family vector operations (issue 8, second part): how a vector of the score families is
- * run on an implementation through the members of properties/interface.ts.
+ * run on an implementation through the members of src/conformance/interface.ts.
  *
  * Three score-family operations are interface members themselves (mixtureLogPdf, mixtureScore,
  * mixturePosteriorMean: arguments (mixture, α, σ, x)). The others are *derived*: the kit turns the
@@ -91,7 +91,7 @@ function checkAnchor(rows: Float64Array[], t: number, anchor: { x: ArrayLike<num
 }
 
 /**
- * Generator hook (vectors/generate.ts, error-scale analysis): called with the index of every
+ * Generator hook (src/conformance/vectors/generate.ts, error-scale analysis): called with the index of every
  * evaluation of a mixture fixture model and its output, which it may perturb. Null otherwise.
  */
 export const fixtureHook: { onOutput: ((k: number, out: Float64Array[]) => void) | null; count: number } = { onOutput: null, count: 0 };
