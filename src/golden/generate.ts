@@ -1,5 +1,5 @@
 /**
- * The golden generator: a U-Net checkpoint (src/gpu/checkpoint.ts format) loaded as a tensor model
+ * The golden generator: a U-Net checkpoint (src/train/checkpoint.ts format) loaded as a tensor model
  * on the discrete VP process of its schedule, sampled with the tensor tier's DDPM / DDIM
  * (src/gpu/ancestral.ts) exactly as the `sample` CLI command does: integer grid
  * ancestralTimeGrid(T, steps, 'leading') + 0, initial noise and every draw from Rng(seed), classes
@@ -8,13 +8,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { loadCheckpointDir } from '../gpu/checkpoint.js';
-import { shapeSize } from '../gpu/nn.js';
+import { loadCheckpointDir } from '../train/checkpoint.js';
+import { shapeSize } from '../train/nn.js';
 import { sha256, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { makeTensorModel, type TensorDiffusionModel, type TensorSamplerFn } from '../gpu/model.js';
 import { getTensorSampler } from '../gpu/samplers.js';
-import type { TrainConfig } from '../gpu/train.js';
-import { unetApply, unetParamSpecs, validateUNetConfig, type UNetConfig } from '../gpu/unet.js';
+import type { TrainConfig } from '../train/train.js';
+import { unetApply, unetParamSpecs, validateUNetConfig, type UNetConfig } from '../train/unet.js';
 import { ancestralTimeGrid } from '../reference/ancestral.js';
 import { DiffusionInputError } from '../reference/errors.js';
 import { discreteVpProcess, type Process } from '../reference/model.js';
@@ -40,7 +40,7 @@ export const GOLDEN_UNET_FORMAT = 'diffusion-oracle-golden-unet';
  * The committed form of the golden U-Net (golden/unet/): model.json (the training config, step,
  * provenance and a tfjs weights manifest) and ema.bin (the EMA weights, float32, in
  * unetParamSpecs order): the ~1.8 MB a sampler needs, without the raw weights and Adam moments
- * of a full training checkpoint (src/gpu/checkpoint.ts).
+ * of a full training checkpoint (src/train/checkpoint.ts).
  */
 export interface GoldenUnetJson {
   format: typeof GOLDEN_UNET_FORMAT;

@@ -174,7 +174,7 @@ export async function samplerFigures(n = 300): Promise<Figure[]> {
 /** The checkpoint directory of `dir`: itself when it holds manifest.json, else the run's latest. */
 export async function checkpointOf(dir: string): Promise<string | null> {
   if (existsSync(join(dir, 'manifest.json'))) return dir;
-  const { latestCheckpoint } = await import('../gpu/checkpoint.js');
+  const { latestCheckpoint } = await import('../train/checkpoint.js');
   return existsSync(dir) ? latestCheckpoint(dir) : null;
 }
 
@@ -190,7 +190,7 @@ export interface RunInfo {
 export async function runFigures(dir: string, opts: { samples: number; steps: number; log?: (l: string) => void }): Promise<RunInfo> {
   const ck = await checkpointOf(dir);
   if (!ck) throw new R.DiffusionInputError('run', dir, 'no checkpoint found (expected a run directory with `latest`, or a checkpoint directory)');
-  const { loadCheckpointDir } = await import('../gpu/checkpoint.js');
+  const { loadCheckpointDir } = await import('../train/checkpoint.js');
   const { state } = loadCheckpointDir(ck);
   let lossFigure: Figure | null = null;
   if (state.losses.length) {
@@ -212,8 +212,8 @@ export async function runFigures(dir: string, opts: { samples: number; steps: nu
   let sampleFigure: Figure | null = null;
   if (opts.samples > 0) {
     const tf = await import('@tensorflow/tfjs');
-    const { sampleImages, validateTrainConfig } = await import('../gpu/train.js');
-    const { unetParamSpecs } = await import('../gpu/unet.js');
+    const { sampleImages, validateTrainConfig } = await import('../train/train.js');
+    const { unetParamSpecs } = await import('../train/unet.js');
     const config = validateTrainConfig(state.config);
     const params: Record<string, import('@tensorflow/tfjs').Tensor> = {};
     for (const s of unetParamSpecs(config.unet)) params[s.name] = tf.tensor(state.ema.get(s.name)!, s.shape, 'float32');
@@ -277,7 +277,7 @@ export async function elboFigure(dir: string, opts: { batch: number; count: numb
       labels = Array.from(ds.labels.subarray(0, B));
       data = `MNIST test images 0..${B - 1}`;
     } else {
-      const { mixtureData } = await import('../gpu/train_data.js');
+      const { mixtureData } = await import('../train/train_data.js');
       const held = mixtureData({ imageSize: u.imageSize, batchSize: B, seed: 0, nTrain: Math.max(B, 64), nTest: B }).heldOut(B);
       x0 = held.x.slice(0, B * D);
       labels = Array.from(held.labels);

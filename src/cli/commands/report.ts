@@ -45,8 +45,8 @@ export const reportCommand: Command = {
     const pj = args.string('properties-json');
     const properties = pj ? { file: resolve(ctx.cwd, pj) } : args.boolean('properties') ? ('run' as const) : ('skip' as const);
     const claims = args.string('claims')?.split(',').map((s) => s.trim()).filter(Boolean);
-    const { selectBackend } = await import('../../gpu/backend.js');
-    type BackendName = import('../../gpu/backend.js').BackendName;
+    const { selectBackend } = await import('../../backend/backend.js');
+    type BackendName = import('../../backend/backend.js').BackendName;
     const backend = await selectBackend({ backend: args.string('backend') as BackendName | undefined, env: ctx.env, log: (l) => ctx.note(l) });
     const { buildReport } = await import('../../report/build.js');
     const os = await import('node:os');

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePng } from '../../io/png.js';
-import { saveCheckpoint } from '../../gpu/checkpoint.js';
-import { initParamValues, shapeSize } from '../../gpu/nn.js';
-import { validateTrainConfig, type TrainerState } from '../../gpu/train.js';
-import { unetParamSpecs, type UNetConfig } from '../../gpu/unet.js';
+import { saveCheckpoint } from '../../train/checkpoint.js';
+import { initParamValues, shapeSize } from '../../train/nn.js';
+import { validateTrainConfig, type TrainerState } from '../../train/train.js';
+import { unetParamSpecs, type UNetConfig } from '../../train/unet.js';
 import { Rng } from '../../reference/rng.js';
 import { main } from '../main.js';
 

@@ -1,5 +1,5 @@
 /**
- * `sample`: draw images from a trained U-Net checkpoint (src/gpu/checkpoint.ts) with any sampler of
+ * `sample`: draw images from a trained U-Net checkpoint (src/train/checkpoint.ts) with any sampler of
  * the tensor registry (src/gpu/samplers.ts) that applies to a discrete VP schedule, and write them
  * as a PNG grid (src/io/png.ts).
  *
@@ -27,7 +27,7 @@ class Interrupted extends Error {}
 async function resolveCheckpoint(dir: string): Promise<string> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--checkpoint ${dir}: no such directory`);
   if (existsSync(join(dir, 'manifest.json'))) return dir;
-  const { latestCheckpoint } = await import('../../gpu/checkpoint.js');
+  const { latestCheckpoint } = await import('../../train/checkpoint.js');
   const ck = latestCheckpoint(dir);
   if (ck === null) throw new UsageError(`--checkpoint ${dir}: neither a checkpoint (no manifest.json) nor a run directory (no 'latest' file)`);
   return ck;
@@ -83,10 +83,10 @@ export const sampleCommand: Command = {
     const ckDir = await resolveCheckpoint(resolve(ctx.cwd, args.require<string>('checkpoint')));
 
     const tf = await import('@tensorflow/tfjs');
-    const { selectBackend } = await import('../../gpu/backend.js');
-    const { loadCheckpointDir } = await import('../../gpu/checkpoint.js');
+    const { selectBackend } = await import('../../backend/backend.js');
+    const { loadCheckpointDir } = await import('../../train/checkpoint.js');
     const { DataFileError } = await import('../../data/idx.js');
-    const { unetApply, unetParamSpecs, validateUNetConfig } = await import('../../gpu/unet.js');
+    const { unetApply, unetParamSpecs, validateUNetConfig } = await import('../../train/unet.js');
     const { makeTensorModel, modelX0 } = await import('../../gpu/model.js');
     const { classifierFreeGuidance } = await import('../../gpu/guidance.js');
     const { getTensorSampler } = await import('../../gpu/samplers.js');

@@ -1,18 +1,18 @@
 /**
- * `train`: train the U-Net denoiser (src/gpu/unet.ts) with the trainer of src/gpu/train.ts on MNIST
- * or on the synthetic Gaussian-mixture images, with crash-safe checkpoints (src/gpu/checkpoint.ts)
+ * `train`: train the U-Net denoiser (src/train/unet.ts) with the trainer of src/train/train.ts on MNIST
+ * or on the synthetic Gaussian-mixture images, with crash-safe checkpoints (src/train/checkpoint.ts)
  * and exact resume.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError, type ParsedArgs } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
-import { BACKEND_NAMES, type BackendName, selectBackend } from '../../gpu/backend.js';
-import { latestCheckpoint, loadCheckpointDir, loadLatestCheckpoint } from '../../gpu/checkpoint.js';
-import { GradientWorkers } from '../../gpu/parallel.js';
-import { OBJECTIVES, Trainer, type TrainConfig, type TrainerInit, WEIGHTINGS, runTraining, validateTrainConfig } from '../../gpu/train.js';
-import { type TrainData, mixtureData, mnistData } from '../../gpu/train_data.js';
-import { countParams, unetParamSpecs } from '../../gpu/unet.js';
+import { BACKEND_NAMES, type BackendName, selectBackend } from '../../backend/backend.js';
+import { latestCheckpoint, loadCheckpointDir, loadLatestCheckpoint } from '../../train/checkpoint.js';
+import { GradientWorkers } from '../../train/parallel.js';
+import { OBJECTIVES, Trainer, type TrainConfig, type TrainerInit, WEIGHTINGS, runTraining, validateTrainConfig } from '../../train/train.js';
+import { type TrainData, mixtureData, mnistData } from '../../train/train_data.js';
+import { countParams, unetParamSpecs } from '../../train/unet.js';
 import { SCHEDULE_NAMES, type ScheduleName } from '../../reference/schedules.js';
 
 function parseChannels(s: string): number[] {
@@ -99,7 +99,7 @@ const RUN_DEFINING = ['channels', 'groups', 'time-embed', 'time-hidden', 'schedu
 export const trainCommand: Command = {
   name: 'train',
   summary: 'Train the U-Net denoiser (MNIST or mixture images) with crash-safe checkpoints and exact resume',
-  description: `Trains the tfjs U-Net of src/gpu/unet.ts (residual blocks, GroupNorm, SiLU, sinusoidal time
+  description: `Trains the tfjs U-Net of src/train/unet.ts (residual blocks, GroupNorm, SiLU, sinusoidal time
     embedding in every block, optional class embedding with a null class for classifier-free guidance)
     with Adam (warm-up, global-norm clipping) and EMA weights. Every random number comes from the
     seeded generator, so the same seed on the same backend gives the same loss curve.

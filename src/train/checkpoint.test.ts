@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend, type BackendChoice } from './backend.js';
+import { selectBackend, type BackendChoice } from '../backend/backend.js';
 import { CheckpointError, checkpointName, loadCheckpointDir, loadLatestCheckpoint, loadModelWeights, saveCheckpoint } from './checkpoint.js';
 import { Trainer, validateTrainConfig, type TrainConfig } from './train.js';
 import { mixtureData } from './train_data.js';

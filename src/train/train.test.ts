@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from './backend.js';
+import { selectBackend } from '../backend/backend.js';
 import { Adam } from './optimizer.js';
 import { Ema } from './ema.js';
 import { LossSecondMomentSampler, UniformSampler } from './timestep_sampler.js';

@@ -30,9 +30,9 @@ import { OBJECTIVES, type Objective, minSnrWeight, snrWeight, vlbWeight } from '
 import { Rng, type RngState } from '../reference/rng.js';
 import { type Schedule, type ScheduleName, SCHEDULE_NAMES, betaSchedule, makeSchedule } from '../reference/schedules.js';
 import { saveCheckpoint } from './checkpoint.js';
-import { ddimStep } from './ddim.js';
+import { ddimStep } from '../gpu/ddim.js';
 import { Ema } from './ema.js';
-import { makeTensorSchedule } from './schedules.js';
+import { makeTensorSchedule } from '../gpu/schedules.js';
 import type { ParamSet } from './nn.js';
 import { Adam, type AdamState } from './optimizer.js';
 import { type TimestepSampler, makeTimestepSampler } from './timestep_sampler.js';
@@ -281,7 +281,7 @@ export function shardGradients(config: UNetConfig, vars: Record<string, tf.Varia
   return { loss, perExample: pe, grads: varList.map((v) => grads[v.name]) };
 }
 
-/** Something that computes shard gradients elsewhere (worker threads: src/gpu/parallel.ts). */
+/** Something that computes shard gradients elsewhere (worker threads: src/train/parallel.ts). */
 export interface GradientWorkerPool {
   readonly count: number;
   /** Gradients of `shards[k]` on weights `values` (variable order), as float32 arrays. */
@@ -596,7 +596,7 @@ export interface RunOptions {
   sampleEvery: number;
   sampleCount: number;
   sampleSteps: number;
-  /** Data-parallel gradient workers (src/gpu/parallel.ts); none: single thread. */
+  /** Data-parallel gradient workers (src/train/parallel.ts); none: single thread. */
   workers?: GradientWorkerPool | null;
   /** Called after every step (progress bar). */
   onStep?: (r: StepResult, msPerStep: number) => void;

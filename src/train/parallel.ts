@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DiffusionInputError } from '../reference/errors.js';
-import type { BackendName } from './backend.js';
+import type { BackendName } from '../backend/backend.js';
 import type { GradientWorkerPool, Shard, ShardResult } from './train.js';
 import type { UNetConfig } from './unet.js';
 
