@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend/backend.js';
 import { saveCheckpoint } from '../train/checkpoint.js';
 import { initParamValues, shapeSize } from '../train/nn.js';
-import { validateTrainConfig, type TrainerState } from '../train/train.js';
+import { validateTrainConfig, type TrainerState } from '../train/config.js';
 import { unetParamSpecs, type UNetConfig } from '../train/unet.js';
 import { vlb, type VlbResult } from '../reference/elbo.js';
 import { Rng } from '../reference/rng.js';

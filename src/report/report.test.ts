@@ -17,7 +17,7 @@ import { useBackend } from '../backend/backend.js';
 import { latestCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
 import { exportGoldenUnet } from '../golden/generate.js';
 import { initParamValues, shapeSize } from '../train/nn.js';
-import { validateTrainConfig, type TrainerState } from '../train/train.js';
+import { validateTrainConfig, type TrainerState } from '../train/config.js';
 import { unetParamSpecs, type UNetConfig } from '../train/unet.js';
 import { Rng } from '../reference/rng.js';
 import { summarize } from '../bench/stats.js';

@@ -9,7 +9,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, type BackendChoice } from '../backend/backend.js';
 import { GradientWorkers } from './parallel.js';
-import { Trainer, splitShards, validateTrainConfig, type TrainConfig } from './train.js';
+import { Trainer, splitShards, validateTrainConfig, type TrainConfig } from './index.js';
 import { mixtureData } from './train_data.js';
 
 let backend: BackendChoice;

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendName, useBackend } from '../backend/backend.js';
-import { type Shard, shardGradients } from './train.js';
+import { type Shard, shardGradients } from './trainer.js';
 import { UNet, type UNetConfig, unetParamSpecs } from './unet.js';
 
 interface Init {

@@ -9,7 +9,7 @@ import { selectBackend } from '../backend/backend.js';
 import { Adam } from './optimizer.js';
 import { Ema } from './ema.js';
 import { LossSecondMomentSampler, UniformSampler } from './timestep_sampler.js';
-import { Trainer, lossWeightTable, validateTrainConfig, type TrainConfig } from './train.js';
+import { Trainer, lossWeightTable, validateTrainConfig, type TrainConfig } from './index.js';
 import { mixtureData } from './train_data.js';
 import { adamStep } from '../reference/layers/adam.js';
 import { Rng } from '../reference/rng.js';

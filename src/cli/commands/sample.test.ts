@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePng } from '../../io/png.js';
 import { saveCheckpoint } from '../../train/checkpoint.js';
 import { initParamValues, shapeSize } from '../../train/nn.js';
-import { validateTrainConfig, type TrainerState } from '../../train/train.js';
+import { validateTrainConfig, type TrainerState } from '../../train/config.js';
 import { unetParamSpecs, type UNetConfig } from '../../train/unet.js';
 import { Rng } from '../../reference/rng.js';
 import { main } from '../main.js';

@@ -15,7 +15,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../backend/backend.js';
 import { initParamValues } from '../../train/nn.js';
-import { shardGradients } from '../../train/train.js';
+import { shardGradients } from '../../train/trainer.js';
 import { UNet, unetParamSpecs, type UNetConfig } from '../../train/unet.js';
 import { ndarray } from './tensor.js';
 import { Rng } from '../rng.js';
