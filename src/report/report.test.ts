@@ -24,6 +24,7 @@ import { summarize } from '../bench/stats.js';
 import type { BenchResult, BenchRow } from '../bench/types.js';
 import { buildReport, type ReportOptions } from './build.js';
 import { renderReportHtml, SECTION_IDS } from './html.js';
+import { runFigures } from './sections.js';
 import { main } from '../cli/main.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -160,6 +161,12 @@ describe('report page', () => {
     expect(elbo).toContain(join(folder, 'unet'));
     expect(elbo).toMatch(/Negative ELBO: <strong>\d+\.\d+ bits\/dim<\/strong> \(src\/golden\/bpd\.ts vlbBitsPerDim/);
     expect(elbo).not.toContain('placeholder');
+    // a golden export is a weights folder like a run: U-Net samples, no loss history
+    const r = await runFigures(join(folder, 'unet'), { samples: 2, steps: 2 });
+    expect(r.checkpoint).toBe(join(folder, 'unet'));
+    expect(r.lossFigure).toBeNull();
+    expect(r.sampleFigure?.png?.length).toBeGreaterThan(0);
+    expect(r.sampleFigure?.caption).toMatch(/2 samples, DDIM 2 steps .*EMA weights of step 4/);
   });
 
   it('labels what is absent instead of inventing it', async () => {

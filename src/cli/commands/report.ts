@@ -24,7 +24,7 @@ export const reportCommand: Command = {
     --properties-json). Running every claim takes about 15 s; the whole report about a minute.`,
   options: [
     { name: 'out', short: 'o', type: 'string', default: 'out/report/report.html', valueName: 'FILE', description: 'The HTML file to write' },
-    { name: 'run', type: 'string', valueName: 'DIR', description: 'Training run (or checkpoint) directory: loss curve and U-Net samples' },
+    { name: 'run', type: 'string', valueName: 'DIR', description: 'Training run, checkpoint directory or golden U-Net export: loss curve (when it has one) and U-Net samples' },
     { name: 'golden', type: 'string', default: 'golden', valueName: 'DIR', description: 'Golden folder (the golden U-Net is <DIR>/unet)' },
     { name: 'bench', type: 'string', default: 'bench/results', valueName: 'DIR', description: 'Benchmark results folder (newest full run is shown)' },
     { name: 'properties', type: 'boolean', default: true, description: 'Run the property suite on the reference (--no-properties to skip)' },
