@@ -34,8 +34,8 @@ import {
   axisGeometry,
   type AdamState,
 } from '../src/reference/layers/index.js';
-import { installKernelPatches, uninstallKernelPatches } from '../src/gpu/kernels/index.js';
-import type { BackendName } from '../src/gpu/backend.js';
+import { installKernelPatches, uninstallKernelPatches } from '../src/backend/kernels/index.js';
+import type { BackendName } from '../src/backend/backend.js';
 import { BoundTracker, eachBackend, f32Normal, readAll, relativeDiscrepancy, toTensor } from './kernels/check.js';
 import { adamBounds, avgPoolBound, avgPoolGradBound, dotBound, gamma, groupNormBounds, siluBounds, upsampleGradBound } from '../src/conformance/bounds/kernels.js';
 import { groupNormTf, maxPool2GradReference, siluTf, upsample2Tf } from './kernels/composites.js';

@@ -42,7 +42,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_NAMES, probeBackends, useBackend } from '../src/gpu/backend.js';
+import { BACKEND_NAMES, probeBackends, useBackend } from '../src/backend/backend.js';
 import * as R from '../src/reference/index.js';
 import { DiffusionInputError } from '../src/reference/errors.js';
 import type { DiffusionModel, ModelOutput, Process, Rows, SamplerOptions } from '../src/reference/model.js';

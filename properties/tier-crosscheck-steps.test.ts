@@ -11,7 +11,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_NAMES, probeBackends, useBackend } from '../src/gpu/backend.js';
+import { BACKEND_NAMES, probeBackends, useBackend } from '../src/backend/backend.js';
 import * as R from '../src/reference/index.js';
 import { discretizedGaussianLogLikelihood as gpuDecoder } from '../src/gpu/elbo.js';
 import { makeTfjsImpl, type TfjsImpl } from '../src/conformance/impls/tfjs.js';

@@ -24,7 +24,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_NAMES, probeBackends, useBackend } from '../src/gpu/backend.js';
+import { BACKEND_NAMES, probeBackends, useBackend } from '../src/backend/backend.js';
 import { DiffusionInputError } from '../src/reference/errors.js';
 import { makeTensorSchedule } from '../src/gpu/schedules.js';
 import { qSample } from '../src/gpu/forward.js';

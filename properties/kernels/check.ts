@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { it } from 'vitest';
 import { Rng } from '../../src/reference/rng.js';
 import { ndarray, sizeOf, type NdArray } from '../../src/reference/layers/index.js';
-import { probeBackends, useBackend, type BackendName, type BackendProbe } from '../../src/gpu/backend.js';
+import { probeBackends, useBackend, type BackendName, type BackendProbe } from '../../src/backend/backend.js';
 
 /** Float32-representable normal data (so tfjs and the reference see identical inputs). */
 export function f32Normal(rng: Rng, shape: number[], scale = 1, offset = 0): NdArray {

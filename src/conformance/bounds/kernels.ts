@@ -90,7 +90,7 @@ export function siluBounds(x: Float64Array, dy: Float64Array): { y: Float64Array
 }
 
 /**
- * Group norm as src/gpu/nn.ts computes it: per (sample, group) of M values, μ = Mean(x),
+ * Group norm as src/train/nn.ts computes it: per (sample, group) of M values, μ = Mean(x),
  * v = Mean((x − μ)²) (tf.moments), r = Rsqrt(v + ε), x̂ = (x − μ)·r, y = x̂·γ + β; and tfjs's
  * autodiff of that graph. First-order forward analysis, per group:
  *   e_μ  = γ_{M+1}·mean|x|                         (M-term sum, one division)

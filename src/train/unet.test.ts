@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from './backend.js';
+import { selectBackend } from '../backend/backend.js';
 import { groupNorm, upsample2, timestepEmbedding, initParamValues, groupNormSpecs, type ParamSet } from './nn.js';
 import { UNet, countParams, unetParamSpecs, validateUNetConfig, type UNetConfig } from './unet.js';
 import { groupNorm as refGroupNorm } from '../reference/layers/groupnorm.js';

@@ -5,11 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from './backend.js';
+import { selectBackend } from '../backend/backend.js';
 import { Adam } from './optimizer.js';
 import { Ema } from './ema.js';
 import { LossSecondMomentSampler, UniformSampler } from './timestep_sampler.js';
-import { Trainer, lossWeightTable, validateTrainConfig, type TrainConfig } from './train.js';
+import { Trainer, lossWeightTable, validateTrainConfig, type TrainConfig } from './index.js';
 import { mixtureData } from './train_data.js';
 import { adamStep } from '../reference/layers/adam.js';
 import { Rng } from '../reference/rng.js';

@@ -15,25 +15,26 @@
  *   ckpt-00000100/          the previous checkpoint (kept)
  *
  * Stock tfjs reads the weights: `tf.io.decodeWeights(bin, modelJson.weightsManifest[0].weights)`
- * (or any IOHandler that follows weightsManifest paths).
+ * (or any IOHandler that follows weightsManifest paths). For sampling, ./adapter.ts loads a
+ * checkpoint (or a run directory, or a golden export) as a TensorDiffusionModel.
  *
  * Atomicity (kill -9 at any point loses at most the steps since the last checkpoint and never
  * corrupts one): the checkpoint is written into a fresh hidden directory, every file fsynced, the
  * directory fsynced and renamed to its final name, the parent fsynced, and only then is `latest`
- * replaced atomically (write a temp file, fsync, rename — io/atomic.ts). A crash before the
+ * replaced atomically (write a temp file, fsync, rename). All file and directory syncing is
+ * io/atomic.ts's (writeFileSynced, fsyncDir, writeFileAtomic). A crash before the
  * `latest` swap leaves the previous checkpoint current; stale or half-written directories are
  * removed by the next save. Loading verifies every file's size and checksum against the manifest
  * and names the file on a mismatch.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import * as tf from '@tensorflow/tfjs';
-import { sha256, writeFileAtomic } from '../io/atomic.js';
+import { fsyncDir, sha256, writeFileAtomic, writeFileSynced } from '../io/atomic.js';
 import { DiffusionInputError } from '../reference/errors.js';
 import type { RngState } from '../reference/rng.js';
 import { shapeSize } from './nn.js';
-import type { EvalRecord, TrainConfig, TrainerState } from './train.js';
+import type { EvalRecord, TrainConfig, TrainerState } from './config.js';
 import { type UNetConfig, unetParamSpecs, validateUNetConfig } from './unet.js';
 
 export const CHECKPOINT_FORMAT = 'diffusion-oracle-checkpoint';
@@ -94,29 +95,6 @@ export function checkpointName(step: number): string {
 function stepOfName(name: string): number | null {
   const m = /^ckpt-(\d{8,})$/.exec(name);
   return m ? Number(m[1]) : null;
-}
-
-function fsyncPath(path: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    fsyncSync(fd);
-  } catch {
-    // directories cannot be fsynced on some platforms; the renames stay atomic
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-function writeSynced(path: string, data: Uint8Array): void {
-  const fd = openSync(path, 'wx', 0o644);
-  try {
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Concatenate named float32 arrays into one little-endian buffer (+ the manifest's weight specs). */
@@ -201,8 +179,8 @@ export function saveCheckpoint(dir: string, state: TrainerState, options: { keep
   const tmp = join(dir, `.tmp-${name}-${process.pid}-${randomBytes(4).toString('hex')}`);
   mkdirSync(tmp);
   try {
-    for (const [f, data] of files) writeSynced(join(tmp, f), data);
-    fsyncPath(tmp);
+    for (const [f, data] of files) writeFileSynced(join(tmp, f), data);
+    fsyncDir(tmp);
     const final = join(dir, name);
     // A directory of this name that `latest` does not point to is a leftover of a killed run.
     if (existsSync(final)) {
@@ -214,7 +192,7 @@ export function saveCheckpoint(dir: string, state: TrainerState, options: { keep
     rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
-  fsyncPath(dir);
+  fsyncDir(dir);
   writeFileAtomic(join(dir, LATEST), `${name}\n`);
   prune(dir, state.step, keep);
   return join(dir, name);
@@ -338,17 +316,4 @@ export function loadLatestCheckpoint(dir: string): LoadedCheckpoint {
   if (ck === null) throw new CheckpointError(join(dir, LATEST), 'missing: no checkpoint to resume from in this directory');
   if (!existsSync(ck) || !statSync(ck).isDirectory()) throw new CheckpointError(ck, `named by ${join(dir, LATEST)} but missing`);
   return loadCheckpointDir(ck);
-}
-
-/**
- * Read just the model (architecture + EMA or raw weights) of a checkpoint, for sampling: the
- * config and the weights as tensors keyed by parameter name. Verifies checksums like
- * loadCheckpointDir. The caller disposes the tensors.
- */
-export function loadModelWeights(ckptDir: string, which: 'ema' | 'raw' = 'ema'): { config: UNetConfig; params: Record<string, tf.Tensor> } {
-  const { state } = loadCheckpointDir(ckptDir);
-  const src = which === 'ema' ? state.ema : state.params;
-  const params: Record<string, tf.Tensor> = {};
-  for (const s of unetParamSpecs(state.config.unet)) params[s.name] = tf.tensor(src.get(s.name)!, s.shape, 'float32');
-  return { config: validateUNetConfig(state.config.unet), params };
 }

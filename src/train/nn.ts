@@ -132,22 +132,8 @@ export function upsample2(x: tf.Tensor4D): tf.Tensor4D {
   return tf.reshape(tf.mul(tf.reshape(x, [n, h, 1, w, 1, c]), ones), [n, 2 * h, 2 * w, c]);
 }
 
-/**
- * D5: sinusoidal timestep embedding of Ho et al. 2020 (their `get_timestep_embedding`, after the
- * Transformer's positional encoding): for half = dim/2 and k = 0..half-1,
- * freq_k = exp(-ln(10000)·k/(half-1)), emb = [sin(t·freq), cos(t·freq)].
- * `t` is whatever index the caller feeds (the trainer feeds the 1-based t of the catalog).
- * Frequencies are computed in float64 and uploaded; the products and sin/cos run in float32.
- */
-export function timestepEmbedding(t: ArrayLike<number>, dim: number): tf.Tensor2D {
-  if (!Number.isInteger(dim) || dim < 4 || dim % 2 !== 0) throw new DiffusionInputError('dim', dim, 'must be an even integer ≥ 4');
-  const half = dim / 2;
-  const freqs = new Float32Array(half);
-  for (let k = 0; k < half; k++) freqs[k] = Math.exp((-Math.log(10000) * k) / (half - 1));
-  const tt = tf.tensor2d(Float32Array.from(t), [t.length, 1]);
-  const args = tf.mul(tt, tf.tensor2d(freqs, [1, half]));
-  return tf.concat([tf.sin(args), tf.cos(args)], 1) as tf.Tensor2D;
-}
+/** D5's tensor twin lives in src/gpu/embedding.ts (re-exported here for the layers' callers). */
+export { timestepEmbedding } from '../gpu/embedding.js';
 
 /** One-hot rows (float32) of integer labels in {0..depth-1}, built in JS (no tf.oneHot/gather). */
 export function oneHotRows(labels: ArrayLike<number>, depth: number): tf.Tensor2D {

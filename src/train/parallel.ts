@@ -12,8 +12,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DiffusionInputError } from '../reference/errors.js';
-import type { BackendName } from './backend.js';
-import type { GradientWorkerPool, Shard, ShardResult } from './train.js';
+import type { BackendName } from '../backend/backend.js';
+import type { GradientWorkerPool, Shard, ShardResult } from './trainer.js';
 import type { UNetConfig } from './unet.js';
 
 type Result = ShardResult & { grads: Float32Array[] };

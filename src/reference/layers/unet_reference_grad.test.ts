@@ -1,5 +1,5 @@
 /**
- * The float64 U-Net gradient (src/bench/unet_reference_grad.ts) against (a) central finite
+ * The float64 U-Net gradient (src/reference/layers/unet_reference_grad.ts) against (a) central finite
  * differences of its own float64 loss on a few coordinates of every parameter, and (b) the tfjs
  * gradients (tf.variableGrads through the trainer's shardGradients, cpu backend) of every parameter.
  *
@@ -13,12 +13,12 @@
  *     transposed filter) is off by order 1.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../gpu/backend.js';
-import { initParamValues } from '../gpu/nn.js';
-import { shardGradients } from '../gpu/train.js';
-import { UNet, unetParamSpecs, type UNetConfig } from '../gpu/unet.js';
-import { ndarray } from '../reference/layers/tensor.js';
-import { Rng } from '../reference/rng.js';
+import { useBackend } from '../../backend/backend.js';
+import { initParamValues } from '../../train/nn.js';
+import { shardGradients } from '../../train/trainer.js';
+import { UNet, unetParamSpecs, type UNetConfig } from '../../train/unet.js';
+import { ndarray } from './tensor.js';
+import { Rng } from '../rng.js';
 import { referenceUnetForward } from './unet_reference.js';
 import { referenceUnetLossAndGrads } from './unet_reference_grad.js';
 

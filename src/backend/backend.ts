@@ -22,9 +22,8 @@ import * as tf from '@tensorflow/tfjs';
 import { DiffusionInputError } from '../reference/errors.js';
 import { installKernelPatches } from './kernels/index.js';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
-export const BACKEND_ENV = 'DIFFUSION_ORACLE_BACKEND';
+import { type BackendName, BACKEND_ENV, BACKEND_NAMES } from './names.js';
+export { type BackendName, BACKEND_ENV, BACKEND_NAMES };
 
 export interface BackendChoice {
   /** tfjs backend name now active. */

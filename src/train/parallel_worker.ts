@@ -1,12 +1,12 @@
 /**
- * Worker-thread side of data-parallel training (src/gpu/parallel.ts): holds a copy of the U-Net's
+ * Worker-thread side of data-parallel training (src/train/parallel.ts): holds a copy of the U-Net's
  * variables on its own tfjs backend instance and answers "gradients of this shard at these
  * weights" messages. tfjs-wasm runs one thread per Node thread, so each worker uses its own core.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { type BackendName, useBackend } from './backend.js';
-import { type Shard, shardGradients } from './train.js';
+import { type BackendName, useBackend } from '../backend/backend.js';
+import { type Shard, shardGradients } from './trainer.js';
 import { UNet, type UNetConfig, unetParamSpecs } from './unet.js';
 
 interface Init {

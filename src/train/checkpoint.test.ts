@@ -11,9 +11,10 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend, type BackendChoice } from './backend.js';
-import { CheckpointError, checkpointName, loadCheckpointDir, loadLatestCheckpoint, loadModelWeights, saveCheckpoint } from './checkpoint.js';
-import { Trainer, validateTrainConfig, type TrainConfig } from './train.js';
+import { selectBackend, type BackendChoice } from '../backend/backend.js';
+import { CheckpointError, checkpointName, loadCheckpointDir, loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { loadUnet } from './adapter.js';
+import { Trainer, validateTrainConfig, type TrainConfig } from './index.js';
 import { mixtureData } from './train_data.js';
 import { Rng } from '../reference/rng.js';
 import { main } from '../cli/main.js';
@@ -101,9 +102,10 @@ describe('checkpoint round trip', () => {
     expect(Object.keys(map).sort()).toEqual([...params.keys()].sort());
     for (const [name, v] of params) expect(Array.from(map[name].dataSync())).toEqual(Array.from(v));
     // our loader rebuilds the model from the checkpoint alone
-    const { config, params: ema } = loadModelWeights(ck, 'ema');
-    expect(config).toEqual(c.unet);
-    expect(Object.keys(ema).length).toBe(params.size);
+    const loaded = loadUnet(ck, { weights: 'ema' });
+    expect(loaded.unet).toEqual(c.unet);
+    expect(Object.keys(loaded.params).length).toBe(params.size);
+    loaded.dispose();
     a.dispose();
   });
 });

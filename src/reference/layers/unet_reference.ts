@@ -1,5 +1,5 @@
 /**
- * The U-Net of src/gpu/unet.ts written with the float64 reference layers (src/reference/layers),
+ * The U-Net of src/train/unet.ts written with the float64 reference layers (src/reference/layers),
  * for the benchmark of workload (3): the same architecture, the same parameter names and the same
  * weights, evaluated by the defining sums in float64. Also its FLOP count, used to turn the
  * measured times into achieved GFLOP/s.
@@ -11,16 +11,16 @@
  *   out = conv(head, SiLU(GN(h)))
  * with block(x) = skip(x) + conv2(SiLU(GN2(conv1(SiLU(GN1(x))) + dense(SiLU(temb))))).
  */
-import { DiffusionInputError } from '../reference/errors.js';
-import { timestepEmbedding } from '../reference/embedding.js';
-import { conv2d } from '../reference/layers/conv2d.js';
-import { groupNorm } from '../reference/layers/groupnorm.js';
-import { matmul } from '../reference/layers/matmul.js';
-import { avgPool } from '../reference/layers/pool.js';
-import { silu } from '../reference/layers/silu.js';
-import { ndarray, type NdArray } from '../reference/layers/tensor.js';
-import { upsampleNearest } from '../reference/layers/upsample.js';
-import { type UNetConfig, validateUNetConfig } from '../gpu/unet.js';
+import { DiffusionInputError } from '../errors.js';
+import { timestepEmbedding } from '../embedding.js';
+import { conv2d } from './conv2d.js';
+import { groupNorm } from './groupnorm.js';
+import { matmul } from './matmul.js';
+import { avgPool } from './pool.js';
+import { silu } from './silu.js';
+import { ndarray, type NdArray } from './tensor.js';
+import { upsampleNearest } from './upsample.js';
+import { type UNetConfig, validateUNetConfig } from './unet_config.js';
 
 /** Parameters by name (the names of unetParamSpecs), any numeric arrays (float32 weights are widened exactly). */
 export type ReferenceParams = Map<string, ArrayLike<number>>;
@@ -86,7 +86,7 @@ function resBlock(p: ReferenceParams, name: string, x: NdArray, temb: NdArray, g
   return add(skip, h);
 }
 
-/** The U-Net forward pass in float64 (twin of gpu/unet.ts `unetApply`); x is NHWC, t one timestep per image. */
+/** The U-Net forward pass in float64 (twin of train/unet.ts `unetApply`); x is NHWC, t one timestep per image. */
 export function referenceUnetForward(config: Partial<UNetConfig>, params: ReferenceParams, x: NdArray, t: readonly number[], labels?: readonly number[] | null): NdArray {
   const c = validateUNetConfig(config);
   const [n, h, w, cin] = x.shape;

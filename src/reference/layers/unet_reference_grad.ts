@@ -8,16 +8,16 @@
  *
  * Loss (the trainer's shardLossTensors with unit weights): L = (1/B) Σ_i mean_pixels (f(x_i) - target_i)².
  */
-import { DiffusionInputError } from '../reference/errors.js';
-import { timestepEmbedding } from '../reference/embedding.js';
-import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from '../reference/layers/conv2d.js';
-import { groupNorm, groupNormBackward } from '../reference/layers/groupnorm.js';
-import { matmul, matmulGrad } from '../reference/layers/matmul.js';
-import { avgPool, avgPoolGrad } from '../reference/layers/pool.js';
-import { silu, siluGrad } from '../reference/layers/silu.js';
-import { ndarray, type NdArray } from '../reference/layers/tensor.js';
-import { upsampleNearest, upsampleNearestGrad } from '../reference/layers/upsample.js';
-import { type UNetConfig, validateUNetConfig } from '../gpu/unet.js';
+import { DiffusionInputError } from '../errors.js';
+import { timestepEmbedding } from '../embedding.js';
+import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv2d.js';
+import { groupNorm, groupNormBackward } from './groupnorm.js';
+import { matmul, matmulGrad } from './matmul.js';
+import { avgPool, avgPoolGrad } from './pool.js';
+import { silu, siluGrad } from './silu.js';
+import { ndarray, type NdArray } from './tensor.js';
+import { upsampleNearest, upsampleNearestGrad } from './upsample.js';
+import { type UNetConfig, validateUNetConfig } from './unet_config.js';
 import type { ReferenceParams } from './unet_reference.js';
 
 class Tape {

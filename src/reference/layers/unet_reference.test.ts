@@ -1,6 +1,6 @@
 /**
- * The float64 U-Net of the benchmark (src/bench/unet_reference.ts) computes the same function as
- * the tfjs U-Net (src/gpu/unet.ts), and its FLOP count is the hand count. Speed is not tested.
+ * The float64 U-Net of the benchmark (src/reference/layers/unet_reference.ts) computes the same function as
+ * the tfjs U-Net (src/train/unet.ts), and its FLOP count is the hand count. Speed is not tested.
  *
  * Tolerance (normwise: max|y64 - y32| / max|y64|). Every layer's float32 dot products of length
  * ≤ K obey |fl(Σ) - Σ| ≤ γ_K·Σ|x_i w_i| with γ_K ≈ K·u (u = 2^-24), and Σ|x_i w_i| is at most
@@ -11,11 +11,11 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../gpu/backend.js';
-import { initParamValues } from '../gpu/nn.js';
-import { UNet, unetParamSpecs, type UNetConfig } from '../gpu/unet.js';
-import { ndarray } from '../reference/layers/tensor.js';
-import { Rng } from '../reference/rng.js';
+import { useBackend } from '../../backend/backend.js';
+import { initParamValues } from '../../train/nn.js';
+import { UNet, unetParamSpecs, type UNetConfig } from '../../train/unet.js';
+import { ndarray } from './tensor.js';
+import { Rng } from '../rng.js';
 import { referenceUnetForward, unetForwardFlops, unetTrainFlops } from './unet_reference.js';
 
 const U = 2 ** -24;

@@ -7,9 +7,9 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend, type BackendChoice } from './backend.js';
+import { selectBackend, type BackendChoice } from '../backend/backend.js';
 import { GradientWorkers } from './parallel.js';
-import { Trainer, splitShards, validateTrainConfig, type TrainConfig } from './train.js';
+import { Trainer, splitShards, validateTrainConfig, type TrainConfig } from './index.js';
 import { mixtureData } from './train_data.js';
 
 let backend: BackendChoice;
@@ -21,7 +21,7 @@ beforeAll(async () => {
   const outDir = join(root, 'node_modules', '.cache', 'diffusion-oracle-tests');
   mkdirSync(outDir, { recursive: true });
   script = join(outDir, `parallel_worker-${process.pid}.mjs`);
-  await build({ entryPoints: [join(root, 'src/gpu/parallel_worker.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile: script, logLevel: 'error' });
+  await build({ entryPoints: [join(root, 'src/train/parallel_worker.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile: script, logLevel: 'error' });
 });
 afterAll(() => rmSync(script, { force: true }));
 
