@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DiffusionInputError } from '../reference/errors.js';
-import { DDIM_OPTIONS, DDPM_OPTIONS, checkIntegerGrid, processBetas, respacedBetas, ancestralTimeGrid, type DdimOptions, type DdpmOptions } from '../reference/ancestral.js';
+import { DDIM_OPTIONS, DDPM_OPTIONS, checkDdimGrid, checkIntegerGrid, processBetas, respacedBetas, ancestralTimeGrid, type DdimOptions, type DdpmOptions } from '../reference/ancestral.js';
 import { readOption } from '../reference/sampling.js';
 import { fixedLogVariance } from '../reference/ddpm.js';
 import { makeSchedule, type Schedule } from '../reference/schedules.js';
@@ -96,8 +96,7 @@ export function sampleDdpm(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid
 export function sampleDdim(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorDdimOptions = {}): tf.Tensor2D {
   checkTensorModel(model);
   const betas = processBetas(model.process, 'sampleDdim');
-  const grid = checkIntegerGrid(timeGrid, betas.length, false);
-  if (grid[0] === 0) throw new DiffusionInputError('timeGrid[0]', 0, 'DDIM starts at a timestep t ≥ 1');
+  const grid = checkDdimGrid(timeGrid, betas.length);
   const eta = readOption(DDIM_OPTIONS[0], options.eta, 'sampleDdim');
   if (eta > 0) requireNoise(options, 'sampleDdim (η > 0)');
   const schedule = makeSchedule(betas);

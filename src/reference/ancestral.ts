@@ -63,6 +63,13 @@ export function checkIntegerGrid(grid: unknown, T: number, endAtZero: boolean, n
   return g;
 }
 
+/** DDIM's grid: strictly decreasing integer timesteps in {0..T}, starting at t ≥ 1 (shared by both tiers). */
+export function checkDdimGrid(grid: unknown, T: number): number[] {
+  const g = checkIntegerGrid(grid, T, false);
+  if (g[0] === 0) throw new DiffusionInputError('timeGrid[0]', 0, 'DDIM starts at a timestep t ≥ 1');
+  return g;
+}
+
 /**
  * The respaced schedule of a descending grid s_K > … > s_1 > s_0 = 0 (Nichol & Dhariwal 2021 §4):
  * β'_k = β_{s_k} where s_k - s_{k-1} = 1, else 1 - ᾱ_{s_k}/ᾱ_{s_{k-1}} = -expm1(log ᾱ_{s_k} - log ᾱ_{s_{k-1}}).
@@ -110,8 +117,7 @@ export function sampleDdpm(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<n
 export function sampleDdim(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: DdimOptions = {}): Float64Array[] {
   checkModel(model);
   const betas = processBetas(model.process, 'sampleDdim');
-  const grid = checkIntegerGrid(timeGrid, betas.length, false);
-  if (grid[0] === 0) throw new DiffusionInputError('timeGrid[0]', 0, 'DDIM starts at a timestep t ≥ 1');
+  const grid = checkDdimGrid(timeGrid, betas.length);
   const eta = readOption(DDIM_OPTIONS[0], options.eta, 'sampleDdim');
   const rng = eta > 0 ? requireRng(options, 'sampleDdim (η > 0)') : undefined;
   const schedule = makeSchedule(betas);
