@@ -24,8 +24,12 @@ describe('samplers docs table', () => {
 
   it('the README names every sampler', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    // A name appears as itself, or in a grouped form such as `dpm-solver-1/2/3`.
+    // A name appears as itself, or grouped: `dpm-solver-1/2/3` or `dpm-solver-1`, `-2`, `-3`.
     const grouped = [...readme.matchAll(/`([a-z+-]+-)(\d(?:\/\d)+)`/g)].flatMap((m) => m[2].split('/').map((k) => `${m[1]}${k}`));
-    for (const n of SAMPLER_NAMES) expect(readme.includes(`\`${n}\``) || grouped.includes(n), n).toBe(true);
+    const suffixed = (n: string) => {
+      const m = /^(.*-)(\d)$/.exec(n);
+      return m !== null && readme.includes(`\`${m[1]}`) && readme.includes(`\`-${m[2]}\``);
+    };
+    for (const n of SAMPLER_NAMES) expect(readme.includes(`\`${n}\``) || grouped.includes(n) || suffixed(n), n).toBe(true);
   });
 });
