@@ -1,7 +1,7 @@
 /**
  * The docs table of the samplers (docs/samplers.md, between the markers), generated from the
  * descriptor table; src/reference/samplers_doc.test.ts fails when the committed table differs.
- * Regenerate: `npx vitest run src/reference/samplers_doc.test.ts -u`… or call writeSamplersDoc().
+ * Regenerate: `UPDATE_DOCS=1 npx vitest run src/reference/samplers_doc.test.ts`.
  */
 import { describeOption } from './sampling.js';
 import { SAMPLER_LIST } from './samplers.js';
