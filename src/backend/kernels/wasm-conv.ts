@@ -20,7 +20,7 @@
  *   gives H rows; negative paddings become slices). For s = 1 no zeros are inserted.
  *
  * Both are exact rearrangements of the same sums (no algebraic shortcut), so the float32 error
- * bound of each output is that of a length-K dot product; see properties/kernels/bounds.ts.
+ * bound of each output is that of a length-K dot product; see src/conformance/bounds/kernels.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Temporaries, callKernel, input, kernelFunc, type KernelArgs } from './util.js';

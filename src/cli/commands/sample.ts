@@ -17,10 +17,10 @@ import { resolve } from 'node:path';
 import { UsageError } from '../args.js';
 import type { Command } from '../command.js';
 
-/** Samplers that apply to the discrete VP process of a trained U-Net. */
-export const CLI_SAMPLERS = ['ddim', 'ddpm', 'ode-euler', 'ode-heun', 'ode-rk4', 'dpm-solver-1', 'dpm-solver-2', 'dpm-solver-3', 'dpm-solver++2m', 'euler-maruyama', 'vp-reverse-sde', 'predictor-corrector'] as const;
-const INTEGER_SPACINGS = ['leading', 'trailing', 'linspace'];
-const TIME_SPACINGS = ['time', 'logsnr'];
+import { CLI_SAMPLERS, INTEGER_SPACINGS, SAMPLER_FLAGS, TIME_SPACINGS, samplerOptionsFromFlags, samplerSpacing } from '../sampler_flags.js';
+
+/** Samplers that apply to the discrete VP process of a trained U-Net (read from the sampler descriptors). */
+export { CLI_SAMPLERS };
 
 class Interrupted extends Error {}
 
@@ -52,12 +52,11 @@ export const sampleCommand: Command = {
     classifier-free guidance. The initial noise and every random draw come from --seed.`,
   options: [
     { name: 'checkpoint', short: 'c', type: 'string', required: true, valueName: 'DIR', description: 'Run directory (uses its latest checkpoint), checkpoint directory or golden U-Net export (e.g. golden/unet)' },
-    { name: 'sampler', short: 's', type: 'string', choices: CLI_SAMPLERS, default: 'ddim', description: 'Sampler' },
+    { name: 'sampler', short: 's', type: 'string', choices: CLI_SAMPLERS, default: 'ddim', description: 'Sampler (docs/samplers.md)' },
     { name: 'steps', type: 'int', min: 1, max: 100_000, default: 50, description: 'Number of sampler steps' },
     { name: 'n', type: 'int', min: 1, max: 4096, default: 64, description: 'Number of images' },
-    { name: 'eta', type: 'number', min: 0, description: 'ddim: η (0 = deterministic, 1 = DDPM-like); default 0' },
-    { name: 'variance', type: 'string', choices: ['posterior', 'beta'], description: "ddpm: reverse variance β̃ ('posterior', default) or β ('beta')" },
-    { name: 'spacing', type: 'string', choices: [...INTEGER_SPACINGS, ...TIME_SPACINGS], description: 'Grid spacing: leading|trailing|linspace (ddim, ddpm; default leading) or time|logsnr (others; default logsnr for dpm-solver, else time)' },
+    ...SAMPLER_FLAGS.map((f) => f.flag),
+    { name: 'spacing', type: 'string', choices: [...INTEGER_SPACINGS, ...TIME_SPACINGS], description: `Grid spacing: ${INTEGER_SPACINGS.join('|')} (integer-grid samplers: ddim, ddpm; default leading) or ${TIME_SPACINGS.join('|')} (others; default logsnr for dpm-solver, else time)` },
     { name: 'guidance', short: 'w', type: 'number', min: -1, description: 'Classifier-free guidance weight w (class-conditional models)' },
     { name: 'class', type: 'int', min: 0, description: 'Class label to sample (class-conditional models)' },
     { name: 'seed', type: 'int', default: 0, description: 'Seed of the noise' },
@@ -73,18 +72,13 @@ export const sampleCommand: Command = {
     'sample -c runs/mnist-cond --sampler dpm-solver++2m --steps 20 --guidance 3 --class 7 --png sevens.png',
   ],
   async run(args, ctx) {
-    const sampler = args.require<string>('sampler') as (typeof CLI_SAMPLERS)[number];
+    const sampler = args.require<string>('sampler');
     const steps = args.require<number>('steps');
     const n = args.require<number>('n');
     const seed = args.require<number>('seed');
     const png = resolve(ctx.cwd, args.require<string>('png'));
-    const ancestral = sampler === 'ddim' || sampler === 'ddpm';
-    if (args.given.has('eta') && sampler !== 'ddim') throw new UsageError(`--eta applies to --sampler ddim only (got --sampler ${sampler})`);
-    if (args.given.has('variance') && sampler !== 'ddpm') throw new UsageError(`--variance applies to --sampler ddpm only (got --sampler ${sampler})`);
-    const spacing = args.string('spacing') ?? (ancestral ? 'leading' : sampler.startsWith('dpm-solver') ? 'logsnr' : 'time');
-    if (ancestral !== INTEGER_SPACINGS.includes(spacing)) {
-      throw new UsageError(`--spacing ${spacing} does not apply to --sampler ${sampler} (use ${(ancestral ? INTEGER_SPACINGS : TIME_SPACINGS).join(', ')})`);
-    }
+    const samplerOptions = samplerOptionsFromFlags(sampler, (f) => (!args.given.has(f.name) ? undefined : f.type === 'boolean' ? args.boolean(f.name) : f.type === 'string' ? args.string(f.name) : args.number(f.name)));
+    const { spacing, integer: ancestral } = samplerSpacing(sampler, args.string('spacing'));
     const ckDir = await resolveCheckpoint(resolve(ctx.cwd, args.require<string>('checkpoint')));
 
     const tf = await import('@tensorflow/tfjs');
@@ -133,10 +127,8 @@ export const sampleCommand: Command = {
     let out: import('@tensorflow/tfjs').Tensor2D | null = null;
     try {
       out = getTensorSampler(sampler)(model, x0, grid, {
+        ...samplerOptions,
         rng,
-        eta: args.number('eta') ?? 0,
-        variance: (args.string('variance') ?? 'posterior') as 'posterior',
-        denoiseLastStep: true,
         callback: (info) => {
           if (ctx.signal.aborted) throw new Interrupted();
           bar.update(info.i + 1, { t: Math.round(info.tNext * 100) / 100 });
@@ -161,7 +153,7 @@ export const sampleCommand: Command = {
       mean /= pixels.length;
       ctx.stdout.write(
         `wrote ${png} (${grid2.width}×${grid2.height}): ${n} images ${H}×${W}×${C}, ${sampler} ${grid.length - 1} steps` +
-          `${sampler === 'ddim' ? ` η=${args.number('eta') ?? 0}` : ''}${ancestral ? ` spacing=${spacing}` : ` spacing=${spacing} + final x̂_0`}` +
+          `${sampler === 'ddim' ? ` η=${samplerOptions.eta}` : ''}${ancestral ? ` spacing=${spacing}` : ` spacing=${spacing} + final x̂_0`}` +
           `${guidance !== undefined ? ` guidance w=${guidance}` : ''}${labels ? ` classes ${cls ?? `i mod ${K}`}` : ''}, ${which === 'ema' ? 'EMA' : 'raw'} weights of ${ckDir} (step ${g.step}), ` +
           `seed ${seed}, backend ${backend.name}, ${secs.toFixed(2)} s; pixel mean ${mean.toFixed(4)}, ${((100 * outside) / pixels.length).toFixed(2)}% outside [-1, 1] (clamped)\n`,
       );

@@ -409,26 +409,36 @@ interface SamplerCase {
   noiseStart?: boolean;
 }
 
-export const SAMPLER_CASES: SamplerCase[] = [
-  { label: 'Euler-Maruyama, VP', sampler: 'euler-maruyama', process: ['vp', VP], steps: 100 },
-  { label: 'Euler-Maruyama, VE', sampler: 'euler-maruyama', process: ['ve', VE], steps: 100 },
-  { label: 'VP reverse SDE (004 eq. 103)', sampler: 'vp-reverse-sde', process: ['vp', VP], steps: 100 },
-  { label: 'VP reverse SDE, 004 §4.3 example (β=0.05, T=100)', sampler: 'vp-reverse-sde', process: ['discrete-vp', R.betaSchedule('constant', 100, { beta: 0.05 })], steps: 99, grid: Array.from({ length: 100 }, (_, i) => 100 - i), spec: SEED43 },
-  { label: 'VE reverse SDE (004 eq. 107)', sampler: 've-reverse-sde', process: ['ve', VE], steps: 100 },
-  { label: 'predictor-corrector, VP', sampler: 'predictor-corrector', process: ['vp', VP], steps: 60, options: { snr: 0.16, correctorSteps: 1 } },
-  { label: 'predictor-corrector, VE', sampler: 'predictor-corrector', process: ['ve', VE], steps: 60, options: { snr: 0.16, correctorSteps: 1 } },
-  { label: 'PF-ODE Euler', sampler: 'ode-euler', process: ['vp', VP], steps: 100 },
-  { label: 'PF-ODE Heun', sampler: 'ode-heun', process: ['vp', VP], steps: 30 },
-  { label: 'PF-ODE RK4', sampler: 'ode-rk4', process: ['vp', VP], steps: 15 },
-  { label: 'PF-ODE RK4, VE', sampler: 'ode-rk4', process: ['ve', VE], steps: 15, output: 'score' },
-  { label: 'DPM-Solver-1', sampler: 'dpm-solver-1', process: ['vp', VP], steps: 50, spacing: 'logsnr' },
-  { label: 'DPM-Solver-2', sampler: 'dpm-solver-2', process: ['vp', VP], steps: 20, spacing: 'logsnr' },
-  { label: 'DPM-Solver-3', sampler: 'dpm-solver-3', process: ['vp', VP], steps: 10, spacing: 'logsnr' },
-  { label: 'DPM-Solver++(2M)', sampler: 'dpm-solver++2m', process: ['vp', VP], steps: 20, spacing: 'logsnr', output: 'x0' },
-  { label: 'InDI (004 eq. 64)', sampler: 'indi', process: ['indi', {}], steps: 100, output: 'x0', noiseStart: true },
-  { label: 'stochastic InDI (004 eq. 66)', sampler: 'indi', process: ['indi', { extraNoise: 1 }], steps: 100, output: 'x0', noiseStart: true, options: { stochastic: true } },
-  { label: 'annealed Langevin (SMLD)', sampler: 'annealed-langevin', process: ['ve', VE], steps: 25, options: { stepSize: 2e-5, stepsPerLevel: 30 } },
-];
+/**
+ * The claims' meaning of the descriptors' test-process names (src/reference/samplers.ts TestProcess):
+ * the VP and VE SDEs above, InDI without and with extra noise, and seed 004 §4.3's schedule.
+ */
+const CLAIM_PROCESSES: Record<R.TestProcess, () => [string, Record<string, number> | Arr]> = {
+  vp: () => ['vp', VP],
+  ve: () => ['ve', VE],
+  indi: () => ['indi', {}],
+  'indi-extra-noise': () => ['indi', { extraNoise: 1 }],
+  'seed-4.3': () => ['discrete-vp', R.betaSchedule('constant', 100, { beta: 0.05 })],
+  'discrete-vp': () => {
+    throw new Error("score claims: no 'discrete-vp' test process (use 'seed-4.3')");
+  },
+};
+
+/** Every sampler's distribution runs, read from the descriptor table (in table order: the seeds follow it). */
+export const SAMPLER_CASES: SamplerCase[] = R.SAMPLER_LIST.flatMap((d) =>
+  (d.checks.distribution ?? []).map((c) => ({
+    label: c.label,
+    sampler: d.name,
+    process: CLAIM_PROCESSES[c.process](),
+    steps: c.steps,
+    ...(c.spacing ? { spacing: c.spacing } : {}),
+    ...(c.output ? { output: c.output as 'eps' | 'x0' | 'score' } : {}),
+    ...(c.options ? { options: { ...c.options } } : {}),
+    ...(c.grid ? { grid: [...c.grid] } : {}),
+    ...(c.mixture === 'seed-4.3' ? { spec: SEED43 } : {}),
+    ...(c.noiseStart ? { noiseStart: true } : {}),
+  })),
+);
 
 /** Run one case with the impl's oracle and sampler; returns samples and the exact target. */
 export function runSamplerCase(impl: DiffusionImpl, c: SamplerCase, n: number, seed: number): { out: Rows; target: R.GaussianMixture } {
@@ -483,15 +493,12 @@ const samplingKs: Claim = {
 // ---------------------------------------------------------------------------------------------
 // Claim 8: ODE solver convergence orders
 
-export const ORDER_CASES: { sampler: string; order: number; steps: number[]; spacing: 'time' | 'logsnr'; output?: 'eps' | 'x0' }[] = [
-  { sampler: 'ode-euler', order: 1, steps: [50, 100, 200], spacing: 'time' },
-  { sampler: 'ode-heun', order: 2, steps: [25, 50, 100], spacing: 'time' },
-  { sampler: 'ode-rk4', order: 4, steps: [25, 50, 100], spacing: 'time' },
-  { sampler: 'dpm-solver-1', order: 1, steps: [20, 40, 80], spacing: 'logsnr' },
-  { sampler: 'dpm-solver-2', order: 2, steps: [20, 40, 80], spacing: 'logsnr' },
-  { sampler: 'dpm-solver-3', order: 3, steps: [40, 80, 160], spacing: 'logsnr' },
-  { sampler: 'dpm-solver++2m', order: 2, steps: [20, 40, 80], spacing: 'logsnr', output: 'x0' },
-];
+/** The ODE solvers' order runs: every descriptor with an `order` and an order check. */
+export const ORDER_CASES: { sampler: string; order: number; steps: number[]; spacing: 'time' | 'logsnr'; output?: 'eps' | 'x0' }[] = R.SAMPLER_LIST.flatMap((d) =>
+  d.order !== undefined && d.checks.order
+    ? [{ sampler: d.name, order: d.order, steps: [...d.checks.order.steps], spacing: d.spacing as 'time' | 'logsnr', ...(d.checks.order.output ? { output: d.checks.order.output as 'eps' | 'x0' } : {}) }]
+    : [],
+);
 
 /** Least-squares slope of log(error) against log(steps), negated: the observed order. */
 export function fittedOrder(steps: number[], errors: number[]): number {
@@ -551,14 +558,20 @@ const odeOrder: Claim = {
 // ---------------------------------------------------------------------------------------------
 // Claim 8: stochastic samplers' weak error shrinks with the step count
 
-export const WEAK_CASES: { sampler: string; process: [string, Record<string, number>]; output?: 'eps' | 'x0'; options?: Record<string, unknown> }[] = [
-  { sampler: 'euler-maruyama', process: ['vp', VP] },
-  { sampler: 'vp-reverse-sde', process: ['vp', VP] },
-  { sampler: 'euler-maruyama', process: ['ve', VE] },
-  { sampler: 've-reverse-sde', process: ['ve', VE] },
-  { sampler: 'predictor-corrector', process: ['ve', VE] },
-  { sampler: 'indi', process: ['indi', { extraNoise: 1 }], output: 'x0', options: { stochastic: true } },
-];
+/** Order of the weak-convergence runs by process (then table order); the claim's seeds follow it. */
+const WEAK_PROCESS_ORDER: R.TestProcess[] = ['vp', 've', 'discrete-vp', 'seed-4.3', 'indi', 'indi-extra-noise'];
+
+/** The stochastic samplers' weak-convergence runs, read from the descriptor table. */
+export const WEAK_CASES: { sampler: string; process: [string, Record<string, number>]; output?: 'eps' | 'x0'; options?: Record<string, unknown> }[] = R.SAMPLER_LIST.flatMap((d) =>
+  (d.checks.weak ?? []).map((c) => ({ d, c })),
+)
+  .sort((p, q) => WEAK_PROCESS_ORDER.indexOf(p.c.process) - WEAK_PROCESS_ORDER.indexOf(q.c.process))
+  .map(({ d, c }) => ({
+    sampler: d.name,
+    process: CLAIM_PROCESSES[c.process]() as [string, Record<string, number>],
+    ...(c.output ? { output: c.output as 'eps' | 'x0' } : {}),
+    ...(c.options ? { options: { ...c.options } } : {}),
+  }));
 
 const sdeWeak: Claim = {
   id: 'score.sde-weak-convergence',
@@ -643,6 +656,11 @@ const langevinSeed: Claim = {
 // ---------------------------------------------------------------------------------------------
 // Claim 10: PF-ODE invertibility
 
+/** The ODE solvers' encode→decode runs: every descriptor with an `order` and a round-trip check. */
+export const ROUND_TRIP_CASES: { sampler: string; order: number; steps: number[]; spacing: 'time' | 'logsnr' }[] = R.SAMPLER_LIST.flatMap((d) =>
+  d.order !== undefined && d.checks.roundTrip ? [{ sampler: d.name, order: d.order, steps: [...d.checks.roundTrip.steps], spacing: d.spacing as 'time' | 'logsnr' }] : [],
+);
+
 const pfOdeInvertible: Claim = {
   id: 'score.pf-ode-invertible',
   title: 'PF-ODE encode (t_min → 1) then decode (1 → t_min) returns x; the round-trip error shrinks at least at the solver order',
@@ -657,12 +675,7 @@ const pfOdeInvertible: Claim = {
     const mix = mixOf(MIX2);
     const x = R.sampleMixture(R.noisyMixture(mix, proc.alpha(proc.tMin), proc.sigma(proc.tMin)), 8, new R.Rng(FC_SEED + 8));
     const notes: string[] = [];
-    for (const c of [
-      { sampler: 'ode-heun', order: 2, steps: [25, 50, 100], spacing: 'time' as const },
-      { sampler: 'ode-rk4', order: 4, steps: [10, 20, 40], spacing: 'time' as const },
-      { sampler: 'dpm-solver-2', order: 2, steps: [20, 40, 80], spacing: 'logsnr' as const },
-      { sampler: 'dpm-solver-3', order: 3, steps: [20, 40, 80], spacing: 'logsnr' as const },
-    ]) {
+    for (const c of ROUND_TRIP_CASES) {
       const model = impl.mixtureModel!(MIX2, proc, 'eps');
       const s = impl.scoreSampler!(c.sampler);
       const errs = c.steps.map((N) => {
