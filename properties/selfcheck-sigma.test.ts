@@ -4,9 +4,9 @@
  * against every non-heavy claim plus the heavy claims it names; the output lists what caught it.
  */
 import { describe, it, expect } from 'vitest';
-import { failingClaims } from './suite.js';
-import { sigmaClaims } from './claims/sigma.js';
-import { sigmaBugs } from './broken/sigma-bugs.js';
+import { failingClaims } from '../src/conformance/suite.js';
+import { sigmaClaims } from '../src/conformance/claims/sigma.js';
+import { sigmaBugs } from '../src/conformance/broken/sigma-bugs.js';
 
 describe('self-check: the σ-space claims reject each broken implementation', () => {
   it('has at least 10 broken implementations with distinct ids, each naming existing claims', () => {

@@ -4,9 +4,9 @@
  * (13 samplers × 2000 draws); the others take well under a second each.
  */
 import { expect, it } from 'vitest';
-import { registerClaims } from './suite.js';
-import { sigmaClaims } from './claims/sigma.js';
-import { referenceSigmaImpl } from './impls/reference-sigma.js';
+import { registerClaims } from '../src/conformance/suite.js';
+import { sigmaClaims } from '../src/conformance/claims/sigma.js';
+import { referenceSigmaImpl } from '../src/conformance/impls/reference-sigma.js';
 
 registerClaims('σ-space (issue 14)', sigmaClaims, referenceSigmaImpl);
 

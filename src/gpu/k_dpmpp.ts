@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DiffusionInputError, checkFiniteNumber, checkOneOf } from '../reference/errors.js';
 import { ancestralStep } from '../reference/sigma.js';
-import { phi2, phi3 } from '../reference/k_dpmpp.js';
+import { dpmppPhi2, dpmppPhi3 } from '../reference/k_dpmpp.js';
 import { sdeNoiseSampler, type KSamplerOptions } from '../reference/k_euler.js';
 import { lincomb, requireNoise, runSampler, type TensorDiffusionModel } from './model.js';
 import { optNum, tensorKSetup, tensorStepNoise, toD, type TensorKSamplerOptions } from './k_euler.js';
@@ -127,7 +127,7 @@ export function sampleKDpmpp2mSde(model: TensorDiffusionModel, x: tf.Tensor2D, s
         ];
         if (old) {
           const q = hLast / h;
-          const c = solver === 'midpoint' ? (-0.5 * Math.expm1(-k)) / q : phi2(k) / q;
+          const c = solver === 'midpoint' ? (-0.5 * Math.expm1(-k)) / q : dpmppPhi2(k) / q;
           terms.push([c, denoised], [-c, old]);
         }
         let next = lincomb(terms);
@@ -165,15 +165,15 @@ export function sampleKDpmpp3mSde(model: TensorDiffusionModel, x: tf.Tensor2D, s
           const r0 = h1 / h;
           const r1 = h2 / h;
           const w = r0 / (r0 + r1);
-          const p2 = phi2(k);
-          const p3 = c3 * phi3(k);
+          const p2 = dpmppPhi2(k);
+          const p3 = c3 * dpmppPhi3(k);
           const a0 = p2 * (1 + w) - p3 / (r0 + r1);
           const a1 = -p2 * w + p3 / (r0 + r1);
           const delta0 = lincomb([[1 / r0, denoised], [-1 / r0, d1m]]);
           const delta1 = lincomb([[1 / r1, d1m], [-1 / r1, d2m]]);
           terms.push([a0, delta0], [a1, delta1]);
         } else if (d1m) {
-          const p2 = phi2(k) / (h1 / h);
+          const p2 = dpmppPhi2(k) / (h1 / h);
           terms.push([p2, denoised], [-p2, d1m]);
         }
         let next = lincomb(terms);

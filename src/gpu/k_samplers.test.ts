@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from './backend.js';
+import { selectBackend } from '../backend/index.js';
 import * as R from '../reference/index.js';
 import * as G from './index.js';
 import { hostModel } from './model.js';

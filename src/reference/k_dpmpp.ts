@@ -22,15 +22,15 @@ import { ancestralStep } from './sigma.js';
 import { comb, kSetup, optNumber, sdeNoiseSampler, stepNoise, toD, type KSamplerOptions } from './k_euler.js';
 
 /** φ₂(k) = expm1(-k)/k + 1 (series for small k: k/2 - k²/6 + k³/24). */
-export function phi2(k: number): number {
+export function dpmppPhi2(k: number): number {
   if (Math.abs(k) < 1e-4) return k / 2 - (k * k) / 6 + (k * k * k) / 24;
   return Math.expm1(-k) / k + 1;
 }
 
 /** φ₃(k) = φ₂(k)/k - ½ (series for small k: -k/6 + k²/24 - k³/120). */
-export function phi3(k: number): number {
+export function dpmppPhi3(k: number): number {
   if (Math.abs(k) < 1e-3) return -k / 6 + (k * k) / 24 - (k * k * k) / 120;
-  return phi2(k) / k - 0.5;
+  return dpmppPhi2(k) / k - 0.5;
 }
 
 /** First-order data-prediction step in σ: (σ_t/σ_s) x̃ - expm1(-h) D, h = log(σ_s/σ_t) (DPM-Solver++1 = DDIM η = 0). */
@@ -164,7 +164,7 @@ export function sampleKDpmpp2mSde(model: DiffusionModel, x: Rows, sigmas: ArrayL
       ];
       if (old) {
         const q = hLast / h;
-        const c = solver === 'midpoint' ? (-0.5 * Math.expm1(-k)) / q : phi2(k) / q;
+        const c = solver === 'midpoint' ? (-0.5 * Math.expm1(-k)) / q : dpmppPhi2(k) / q;
         terms.push([c, denoised], [-c, old]);
       }
       cur = comb(terms);
@@ -217,13 +217,13 @@ export function sampleKDpmpp3mSde(model: DiffusionModel, x: Rows, sigmas: ArrayL
         const delta0 = comb([[1 / r0, denoised], [-1 / r0, d1m]]);
         const delta1 = comb([[1 / r1, d1m], [-1 / r1, d2m]]);
         const w = r0 / (r0 + r1);
-        const p2 = phi2(k);
-        const p3 = c3 * phi3(k);
+        const p2 = dpmppPhi2(k);
+        const p3 = c3 * dpmppPhi3(k);
         // φ₂ (δ₀ + w(δ₀ - δ₁)) - p3 (δ₀ - δ₁)/(r₀ + r₁)
         terms.push([p2 * (1 + w) - p3 / (r0 + r1), delta0], [-p2 * w + p3 / (r0 + r1), delta1]);
       } else if (d1m) {
         const r0 = h1 / h;
-        const p2 = phi2(k);
+        const p2 = dpmppPhi2(k);
         terms.push([p2 / r0, denoised], [-p2 / r0, d1m]);
       }
       cur = comb(terms);
