@@ -190,7 +190,7 @@ export function sampleKDpmpp2mSde(model: DiffusionModel, x: Rows, sigmas: ArrayL
  * limit second order, not third (measured by the convergence claim).
  * Second-order (φ₂ d) on the second step, first order on the first, D_i on the step to 0.
  */
-export function sampleKDpmpp3mSde(model: DiffusionModel, x: Rows, sigmas: ArrayLike<number>, options?: KSamplerOptions & { variant?: 'k-diffusion' | 'taylor' }): Float64Array[] {
+export function sampleKDpmpp3mSde(model: DiffusionModel, x: Rows, sigmas: ArrayLike<number>, options?: KSamplerOptions): Float64Array[] {
   const { D, sigmas: g, x: x0, o } = kSetup(model, x, sigmas, options);
   const eta = optNumber(o, 'eta', 1);
   const sNoise = optNumber(o, 'sNoise', 1);

@@ -17,12 +17,43 @@
  * tensor twin reproduces the stream.
  */
 import { DiffusionInputError, checkFiniteNumber, checkOneOf } from './errors.js';
-import { checkBatch, checkModel, normalsLike, requireRng, type DiffusionModel, type Rows, type SamplerOptions } from './model.js';
+import { checkBatch, checkModel, normalsLike, requireRng, type DiffusionModel, type Rows } from './model.js';
+import type { OptionSpec, SamplerBaseOptions } from './sampling.js';
 import { ancestralStep, checkSigmaGrid, modelDenoiser, SIGMA_TO_TIME, type SigmaDenoiser, type SigmaToTime } from './sigma.js';
 import { BrownianTree, brownianNoiseSampler, type NoiseSampler } from './brownian.js';
 
+// ---------------------------------------------------------------------------------------------
+// Option specs (the descriptor table, the strict parser, the CLI flags and the docs read these)
+
+const MAPPING = { name: 'mapping', type: 'enum', values: ['process', 'interp', 'quantized'], default: 'process', doc: "σ → network time: the process's own t(σ) (exact), or for a discrete-vp model k-diffusion's log-σ interpolated ('interp') or nearest ('quantized') timestep" } as const satisfies OptionSpec;
+const S_NOISE = { name: 'sNoise', type: 'number', min: 0, default: 1, doc: 'scale of the added noise (S_noise)' } as const satisfies OptionSpec;
+const ETA = { name: 'eta', type: 'number', min: 0, default: 1, doc: 'ancestral noise level η (σ_up = min(σ_to, η·σ_to√(1-σ_to²/σ_from²)); 0 = deterministic)' } as const satisfies OptionSpec;
+/** euler, heun, dpm_2: EDM Algorithm 2's churn. */
+export const K_CHURN_OPTIONS = [
+  { name: 'sChurn', type: 'number', min: 0, default: 0, doc: 'EDM churn S_churn: γ = min(S_churn/N, √2-1) where S_tmin ≤ σ ≤ S_tmax (0 = deterministic)' },
+  { name: 'sTmin', type: 'number', min: 0, default: 0, doc: 'smallest σ that gets churn' },
+  { name: 'sTmax', type: 'number', min: 0, doc: 'largest σ that gets churn (default ∞)' },
+  S_NOISE,
+  MAPPING,
+] as const satisfies readonly OptionSpec[];
+/** euler_ancestral, dpm_2_ancestral, dpmpp_2s_ancestral. */
+export const K_ANCESTRAL_OPTIONS = [ETA, S_NOISE, MAPPING] as const satisfies readonly OptionSpec[];
+/** lms. */
+export const K_LMS_OPTIONS = [{ name: 'order', type: 'integer', min: 1, max: 4, default: 4, doc: 'multistep order (integrated Lagrange coefficients)' }, MAPPING] as const satisfies readonly OptionSpec[];
+/** dpmpp_2m. */
+export const K_MAPPING_OPTIONS = [MAPPING] as const satisfies readonly OptionSpec[];
+const NOISE_SOURCE = { name: 'noiseSource', type: 'enum', values: ['brownian-tree', 'rng'], default: 'brownian-tree', doc: "without options.noiseSampler: a Brownian tree seeded from rng (k-diffusion's default) or independent rng draws" } as const satisfies OptionSpec;
+/** dpmpp_sde. */
+export const K_DPMPP_SDE_OPTIONS = [ETA, S_NOISE, { name: 'r', type: 'number', min: 0, minExclusive: true, max: 1, default: 0.5, doc: 'intermediate point of the step in λ' }, NOISE_SOURCE, MAPPING] as const satisfies readonly OptionSpec[];
+/** dpmpp_2m_sde. */
+export const K_DPMPP_2M_SDE_OPTIONS = [ETA, S_NOISE, { name: 'solverType', type: 'enum', values: ['midpoint', 'heun'], default: 'midpoint', doc: 'second-order correction: midpoint (DPM-Solver++(2M)) or heun (exact integral of the linear extrapolation)' }, NOISE_SOURCE, MAPPING] as const satisfies readonly OptionSpec[];
+/** dpmpp_3m_sde. */
+export const K_DPMPP_3M_SDE_OPTIONS = [ETA, S_NOISE, { name: 'variant', type: 'enum', values: ['k-diffusion', 'taylor'], default: 'k-diffusion', doc: "third-order term: k-diffusion's (second order in the ODE limit) or the Taylor term (third order)" }, NOISE_SOURCE, MAPPING] as const satisfies readonly OptionSpec[];
+
 /** Options of the σ-space samplers (k-diffusion names in camelCase). */
-export interface KSamplerOptions extends SamplerOptions {
+export interface KSamplerOptions extends SamplerBaseOptions {
+  /** Ancestral/SDE noise level η (default 1). */
+  eta?: number;
   /** Scale of the added noise (default 1). */
   sNoise?: number;
   /** EDM churn (Algorithm 2): total churn S_churn (default 0), applied where sTmin ≤ σ ≤ sTmax. */
@@ -37,6 +68,8 @@ export interface KSamplerOptions extends SamplerOptions {
   solverType?: 'midpoint' | 'heun';
   /** dpmpp_sde: the intermediate point r ∈ (0, 1) of the step in λ (default ½). */
   r?: number;
+  /** dpmpp_3m_sde: 'k-diffusion' (default) or 'taylor' third-order term. */
+  variant?: 'k-diffusion' | 'taylor';
   /** SDE samplers (dpmpp_sde, dpmpp_2m_sde, dpmpp_3m_sde) without noiseSampler: 'brownian-tree' (default, k-diffusion's) or 'rng' (independent draws per step, e.g. replayed test vectors). */
   noiseSource?: 'brownian-tree' | 'rng';
   /** σ → time mapping of the model (default 'process'; 'interp'/'quantized' for discrete-vp, as k-diffusion's wrappers). */

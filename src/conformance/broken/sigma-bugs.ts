@@ -5,7 +5,7 @@
  * expected to reject it.
  */
 import type { DiffusionImpl } from '../interface.js';
-import { referenceSigmaImpl as ref, K_SAMPLERS, sigmaScheduleOf } from '../impls/reference-sigma.js';
+import { referenceSigmaImpl as ref, sigmaScheduleOf } from '../impls/reference-sigma.js';
 import * as R from '../../reference/index.js';
 
 export interface BrokenSigmaImpl {
@@ -22,7 +22,7 @@ function broken(id: string, patch: Partial<DiffusionImpl>): DiffusionImpl {
 }
 
 function withSampler(id: string, name: string, fn: R.SamplerFn): DiffusionImpl {
-  return broken(id, { scoreSampler: (n) => (n === name ? fn : (K_SAMPLERS[n] ?? R.getSampler(n))) });
+  return broken(id, { scoreSampler: (n) => (n === name ? fn : R.getSampler(n)) });
 }
 
 const comb = (a: number, x: Rows, b: number, y: Rows): Rows => x.map((r, k) => r.map((v, i) => a * v + b * y[k][i]));
