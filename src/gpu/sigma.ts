@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DiffusionInputError, checkFiniteNumber, checkOneOf } from '../reference/errors.js';
-import { discreteSigmas, edmPreconditioning, sigmaToTimeInterp, sigmaToTimeQuantized, timeOfSigma, SIGMA_TO_TIME, type SigmaToTime } from '../reference/sigma.js';
+import { discreteSigmas, edmPreconditioning, sigmaOfTime, sigmaToTimeInterp, sigmaToTimeQuantized, timeOfSigma, SIGMA_TO_TIME, type SigmaToTime } from '../reference/sigma.js';
 import { checkTensorModel, lincomb, type TensorDiffusionModel } from './model.js';
 
 export {
@@ -51,10 +51,12 @@ export function tensorModelDenoiser(model: TensorDiffusionModel, options: { mapp
     if (p.kind !== 'discrete-vp' || !p.betas) throw new DiffusionInputError('options.mapping', mapping, `needs a discrete-vp process (got ${p.label})`);
     table = discreteSigmas(p.betas);
   }
+  const sigmaTop = sigmaOfTime(p, p.tMax);
   return (x: tf.Tensor2D, sigma: number) => {
     const s = checkFiniteNumber('sigma', sigma);
     if (!(s > 0)) throw new DiffusionInputError('sigma', s, 'the denoiser is evaluated at σ > 0 only (D(x; 0) = x)');
-    const t = table ? (mapping === 'quantized' ? sigmaToTimeQuantized(table, s) : sigmaToTimeInterp(table, s)) : timeOfSigma(p, s);
+    if (!table && s > sigmaTop * (1 + 1e-12)) throw new DiffusionInputError('sigma', s, `above the largest σ of ${p.label} (σ(tMax)/α(tMax) = ${sigmaTop}); with churn (σ̂ = σ(1+γ)) keep sTmax below σ_max/(1+γ)`);
+    const t = table ? (mapping === 'quantized' ? sigmaToTimeQuantized(table, s) : sigmaToTimeInterp(table, s)) : timeOfSigma(p, Math.min(s, sigmaTop));
     const a = table ? 1 / Math.sqrt(s * s + 1) : p.alpha(t);
     const xin = tf.mul(x, a) as tf.Tensor2D;
     const out = model.apply(xin, t);

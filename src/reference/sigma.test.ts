@@ -297,3 +297,14 @@ describe('Brownian tree (Lévy midpoint construction, Li et al. 2020)', () => {
     throwsNaming(() => brownianNoiseSampler({} as BrownianTree), 'tree');
   });
 });
+
+describe('the denoiser refuses σ above the process range (churn past σ_max)', () => {
+  it('names sigma and suggests sTmax', () => {
+    const p = discreteVpProcess(betaSchedule('linear', 50));
+    const top = sigmaOfTime(p, 50);
+    const D = modelDenoiser(mixtureModel(makeMixture({ weights: [1], means: [0], stds: [1] }), p, 'eps'));
+    expect(D([Float64Array.of(1)], top)[0].length).toBe(1);
+    throwsNaming(() => D([Float64Array.of(1)], top * 1.01), 'sigma');
+    expect(() => D([Float64Array.of(1)], top * 1.01)).toThrow(/sTmax/);
+  });
+});

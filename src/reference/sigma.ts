@@ -423,10 +423,12 @@ export function modelDenoiser(model: DiffusionModel, options: { mapping?: 'proce
     if (p.kind !== 'discrete-vp' || !p.betas) throw new DiffusionInputError('options.mapping', mapping, `needs a discrete-vp process (got ${p.label})`);
     table = discreteSigmas(p.betas);
   }
+  const sigmaTop = sigmaOfTime(p, p.tMax);
   return (x: Rows, sigma: number) => {
     const s = checkFiniteNumber('sigma', sigma);
     if (!(s > 0)) throw new DiffusionInputError('sigma', s, 'the denoiser is evaluated at σ > 0 only (D(x; 0) = x)');
-    const t = table ? (mapping === 'quantized' ? sigmaToTimeQuantized(table, s) : sigmaToTimeInterp(table, s)) : timeOfSigma(p, s);
+    if (!table && s > sigmaTop * (1 + 1e-12)) throw new DiffusionInputError('sigma', s, `above the largest σ of ${p.label} (σ(tMax)/α(tMax) = ${sigmaTop}); with churn (σ̂ = σ(1+γ)) keep sTmax below σ_max/(1+γ)`);
+    const t = table ? (mapping === 'quantized' ? sigmaToTimeQuantized(table, s) : sigmaToTimeInterp(table, s)) : timeOfSigma(p, Math.min(s, sigmaTop));
     // The process's α(t) is the exact network-input scale; k-diffusion's discrete wrappers use c_in(σ) = 1/√(σ²+1).
     const a = table ? 1 / Math.sqrt(s * s + 1) : p.alpha(t);
     const xin = x.map((r) => r.map((v) => v * a));
