@@ -44,8 +44,6 @@ import { expectInputError } from '../testing/expect-input-error.js';
 
 
 const S2 = makeSchedule([0.1, 0.2]);
-const A = [0.9, 0.8];
-const AB = [1, 0.9, 0.72];
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-14) => {
   expect(a.length).toBe(b.length);
   for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i]), `index ${i}: ${a[i]} vs ${b[i]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i])));
