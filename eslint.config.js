@@ -11,14 +11,14 @@ export default tseslint.config(
   {
     // Node's globals for the plain .js files (no-undef is off for .ts: tsc checks names there).
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly' } },
-  },
-  {
-    files: ['**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
     rules: {
       // `_`-prefixed names are deliberately unused (positional parameters of an interface).
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
     },
+  },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
   },
   {
     // TEMPORARY (issue 13): vectors/generate.ts:477 rethrows without `{ cause: e }`. The file is being
