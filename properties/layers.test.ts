@@ -126,37 +126,10 @@ describe('layer check (dependency-cruiser) on deliberate violations', () => {
   });
 });
 
-/**
- * The violations the tree had when the check was added (issue 13), which the moves of that issue
- * remove: src/ importing the conformance kit and the vector generator from the test folders, the
- * vectors generator ↔ families cycles, gpu/checkpoint ↔ gpu/train, and training code in src/gpu.
- */
-const KNOWN_BEFORE_THE_MOVES = [
-  'no-src-to-test-folders src/report/sections.ts → properties/kit.ts',
-  'no-src-to-test-folders src/report/sections.ts → properties/impls/reference-score.ts',
-  'no-src-to-test-folders src/report/sections.ts → properties/harness.ts',
-  'no-src-to-test-folders src/report/sections.ts → properties/claims/score.ts',
-  'no-src-to-test-folders src/cli/commands/vectors.ts → vectors/generate.ts',
-  'no-circular vectors/families.ts → vectors/generate.ts',
-  'no-circular vectors/families-score.ts → vectors/generate.ts',
-  'no-circular src/gpu/checkpoint.ts → src/gpu/train.ts',
-  'layer-gpu src/gpu/train.ts → src/io/png.ts',
-  'layer-gpu src/gpu/train.ts → src/io/atomic.ts',
-  'layer-gpu src/gpu/train_data.ts → src/data/mnist.ts',
-  'layer-gpu src/gpu/train_data.ts → src/data/batches.ts',
-  'layer-gpu src/gpu/checkpoint.ts → src/io/atomic.ts',
-];
 const show = (v: Violation) => `${v.rule} ${v.from} → ${v.to}`;
-/** The moves have landed once the conformance kit lives in src/. */
-const MOVED = existsSync(join(ROOT, 'src', 'conformance'));
 
 describe('layer check on the real tree', () => {
-  const real = layers(ROOT);
-  it('has no violation beyond those known before the issue-13 moves (none may be added)', () => {
-    expect(real.map(show).filter((s) => !KNOWN_BEFORE_THE_MOVES.includes(s))).toEqual([]);
-  });
-  // Not a silent skip: vitest lists this test as skipped, with its name saying why, until src/conformance exists.
-  it.runIf(MOVED)('passes with no violation at all (runs once src/conformance exists, i.e. after the issue-13 moves)', () => {
-    expect(real.map(show)).toEqual([]);
+  it('passes with no violation at all', () => {
+    expect(layers(ROOT).map(show)).toEqual([]);
   });
 });
