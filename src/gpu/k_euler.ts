@@ -15,7 +15,7 @@ import { tensorModelDenoiser, type TensorSigmaDenoiser } from './sigma.js';
 import { noiseTensor } from './brownian.js';
 
 /** The reference's σ-space options with the tensor tier's noise/callback. */
-export type TensorKSamplerOptions = TensorSamplerOptions & Omit<KSamplerOptions, keyof import('../reference/model.js').SamplerOptions> & { variant?: 'k-diffusion' | 'taylor' };
+export type TensorKSamplerOptions = TensorSamplerOptions & Omit<KSamplerOptions, 'rng' | 'callback'>;
 
 export interface TensorKSetup {
   D: TensorSigmaDenoiser;

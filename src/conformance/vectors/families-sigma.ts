@@ -10,7 +10,7 @@
  */
 import type { DiffusionImpl, MixtureSpec } from '../interface.js';
 import * as R from '../../reference/index.js';
-import { FamilyBuilder, type FamilyFn } from './generate.js';
+import { FamilyBuilder, type FamilyFn } from './builder.js';
 
 const SIGMA_TIME_CONVENTION =
   'σ-space (Karras et al. 2022; k-diffusion): σ = σ_t/α_t; a σ grid is strictly decreasing and ends with exactly one 0; x is in σ-space (x_t/α_t). Samplers take (model, x, sigmas, options); D(x; σ) = E[x_0 | x_0 + σε = x].';
