@@ -54,7 +54,7 @@ export function sampleKDpmppSde(model: TensorDiffusionModel, x: tf.Tensor2D, sig
   const eta = optNum(o, 'eta', 1);
   const sNoise = optNum(o, 'sNoise', 1);
   const rr = checkFiniteNumber('options.r', o.r ?? 0.5);
-  if (!(rr > 0 && rr < 1)) throw new DiffusionInputError('options.r', rr, 'must lie in (0, 1)');
+  if (!(rr > 0 && rr <= 1)) throw new DiffusionInputError('options.r', rr, 'must lie in (0, 1]');
   const fac = 1 / (2 * rr);
   const so = sdeOptions(o, x0, g, eta > 0 && sNoise > 0, 'dpmpp_sde');
   return runSampler(x0, o, 'sampleKDpmppSde', (r) => {

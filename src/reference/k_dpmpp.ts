@@ -84,7 +84,7 @@ export function sampleKDpmppSde(model: DiffusionModel, x: Rows, sigmas: ArrayLik
   const eta = optNumber(o, 'eta', 1);
   const sNoise = optNumber(o, 'sNoise', 1);
   const r = checkFiniteNumber('options.r', o.r ?? 0.5);
-  if (!(r > 0 && r < 1)) throw new DiffusionInputError('options.r', r, 'must lie in (0, 1)');
+  if (!(r > 0 && r <= 1)) throw new DiffusionInputError('options.r', r, 'must lie in (0, 1]');
   const fac = 1 / (2 * r);
   const noise = eta > 0 && sNoise > 0 ? sdeNoiseSampler(o, [x0.length, x0[0].length], g, 'dpmpp_sde') : undefined;
   const so = { rng: o.rng, noiseSampler: noise };

@@ -66,7 +66,7 @@ export interface KSamplerOptions extends SamplerBaseOptions {
   order?: number;
   /** dpmpp_2m_sde: 'midpoint' (default) or 'heun'. */
   solverType?: 'midpoint' | 'heun';
-  /** dpmpp_sde: the intermediate point r ∈ (0, 1) of the step in λ (default ½). */
+  /** dpmpp_sde: the intermediate point r ∈ (0, 1] of the step in λ (default ½). */
   r?: number;
   /** dpmpp_3m_sde: 'k-diffusion' (default) or 'taylor' third-order term. */
   variant?: 'k-diffusion' | 'taylor';

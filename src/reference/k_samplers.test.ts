@@ -183,7 +183,8 @@ describe('stochastic samplers: reproducible noise, churn, Brownian tree', () => 
     throwsNaming(() => sampleKEulerAncestral(m2, x, g, { eta: -1, rng: new Rng(1) }), 'options.eta');
     throwsNaming(() => sampleKEuler(m2, x, g, { sChurn: -1 }), 'options.sChurn');
     throwsNaming(() => sampleKLms(m2, x, g, { order: 5 }), 'options.order');
-    throwsNaming(() => sampleKDpmppSde(m2, x, g, { r: 1, rng: new Rng(1) }), 'options.r');
+    throwsNaming(() => sampleKDpmppSde(m2, x, g, { r: 0, rng: new Rng(1) }), 'options.r');
+    throwsNaming(() => sampleKDpmppSde(m2, x, g, { r: 1.5, rng: new Rng(1) }), 'options.r');
     throwsNaming(() => sampleKDpmpp2mSde(m2, x, g, { solverType: 'rk' as 'heun', rng: new Rng(1) }), 'options.solverType');
     throwsNaming(() => sampleKDpmpp3mSde(m2, x, g, { variant: 'x' as 'taylor', rng: new Rng(1) }), 'options.variant');
     throwsNaming(() => sampleKEulerAncestral(m2, x, g, { noiseSampler: () => [Float64Array.of(1)] }), 'options.noiseSampler');
