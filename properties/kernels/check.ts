@@ -25,6 +25,13 @@ export function readAll(ts: tf.Tensor[]): Float32Array[] {
   return out;
 }
 
+/** Reads tensors asynchronously (and disposes them): the only read WebGPU has in Node. */
+export async function readAllAsync(ts: tf.Tensor[]): Promise<Float32Array[]> {
+  const out = (await Promise.all(ts.map((t) => t.data()))) as Float32Array[];
+  tf.dispose(ts);
+  return out;
+}
+
 /** Worst error against per-element bounds over many comparisons; throws on a violation. */
 export class BoundTracker {
   /** Largest err/bound seen, and the err and bound it came from. */

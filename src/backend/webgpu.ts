@@ -1,0 +1,243 @@
+/**
+ * The WebGPU backend of the tensor tier: tfjs's `@tensorflow/tfjs-backend-webgpu` on Dawn's Node
+ * binding (npm package `webgpu`, which ships a prebuilt `dawn.node`). Both are optional
+ * dependencies, loaded dynamically: when either is missing, loading says so and nothing else changes.
+ *
+ * How it is wired (measured facts: docs/backends.md):
+ * - tfjs-webgpu looks for `navigator.gpu`; Node 20 has no `navigator`, so one is defined whose
+ *   `gpu` hands tfjs the adapter chosen here (and the GPU* constants of `webgpu` become globals).
+ * - Dawn uses Vulkan on Linux. A GPU with its vendor's Vulkan driver gives a hardware adapter.
+ *   Without one, the SwiftShader Vulkan driver (a CPU emulation, shipped by Debian's `chromium`
+ *   package as `libvk_swiftshader.so` + `vk_swiftshader_icd.json`) gives a software adapter that
+ *   computes correctly and slowly; Mesa's llvmpipe is rejected by Dawn.
+ * - The Vulkan loader reads its driver list (VK_ICD_FILENAMES / VK_DRIVER_FILES /
+ *   VK_ADD_DRIVER_FILES) from the environment each time an instance is created, so the variable
+ *   must be in the environment before Dawn creates its instance: set in the parent process (the
+ *   test runner's project `env`, a shell), or here via process.env before `create()` is called
+ *   (process.env writes through to the C environment). `requestAdapter` below does the latter
+ *   when a software adapter is allowed and no Vulkan driver variable is set by the user.
+ * - A software adapter (SwiftShader, or any adapter that says `isFallbackAdapter`) is reported as
+ *   such: the backend chain never picks it automatically; `DIFFUSION_ORACLE_BACKEND=webgpu`
+ *   and the tests do.
+ * - Tensor reads on WebGPU must be asynchronous (`await t.data()`): tfjs-webgpu's `dataSync`
+ *   needs an OffscreenCanvas, which Node has not ("OffscreenCanvas is not defined").
+ * - The Dawn instance keeps the Node process alive: commands exit explicitly.
+ */
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs';
+
+import { findSwiftShaderManifest, vulkanDriversFromUser } from './swiftshader.js';
+
+export { findSwiftShaderManifest, swiftShaderEnv, vulkanDriversFromUser, SWIFTSHADER_CANDIDATES, SWIFTSHADER_ENV, VULKAN_DRIVER_VARS } from './swiftshader.js';
+
+export const WEBGPU_PACKAGES = ['webgpu', '@tensorflow/tfjs-backend-webgpu'] as const;
+
+/** What the adapter says about itself, plus our reading of it. */
+export interface WebgpuAdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** True for SwiftShader or any adapter reporting isFallbackAdapter: an emulation on the CPU. */
+  software: boolean;
+  /** The SwiftShader manifest this process added to the Vulkan driver list, if it did. */
+  manifest?: string;
+}
+
+export interface WebgpuProbe {
+  ok: boolean;
+  info?: WebgpuAdapterInfo;
+  /** Why it cannot be used (package missing, no adapter, only a software adapter when none was allowed). */
+  reason?: string;
+}
+
+const require = createRequire(import.meta.url);
+
+export function packageVersion(pkg: string): string {
+  try {
+    return (require(`${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+}
+
+function firstLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0].replace(/ imported from \S+$/, '');
+}
+
+async function importOptional(pkg: string): Promise<unknown> {
+  const spec: string = pkg;
+  return import(spec);
+}
+
+// Minimal structural types of what we use from `webgpu` (the package's types are not required).
+interface AdapterLike {
+  info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+  isFallbackAdapter?: boolean;
+  features: { has(f: string): boolean };
+  limits: Record<string, number>;
+  requestDevice(desc?: unknown): Promise<DeviceLike>;
+}
+interface DeviceLike {
+  destroy(): void;
+}
+interface GpuLike {
+  requestAdapter(opts?: unknown): Promise<AdapterLike | null>;
+  wgslLanguageFeatures?: unknown;
+}
+interface DawnModule {
+  create(flags: string[]): GpuLike;
+  globals: Record<string, unknown>;
+}
+
+export function describeAdapter(a: AdapterLike, manifest?: string): WebgpuAdapterInfo {
+  const i = a.info ?? {};
+  const architecture = i.architecture ?? '';
+  const software = !!(i.isFallbackAdapter ?? a.isFallbackAdapter) || /swiftshader|llvmpipe|lavapipe|software/i.test(`${architecture} ${i.description ?? ''}`);
+  return {
+    vendor: i.vendor ?? '',
+    architecture,
+    device: i.device ?? '',
+    description: i.description ?? '',
+    software,
+    ...(manifest ? { manifest } : {}),
+  };
+}
+
+/** "google swiftshader (SwiftShader driver 5.0.0), software" */
+export function adapterLabel(info: WebgpuAdapterInfo): string {
+  const name = [info.vendor, info.architecture].filter(Boolean).join(' ') || info.device || 'unknown adapter';
+  return `${name}${info.description ? ` (${info.description})` : ''}${info.software ? ', software' : ', hardware'}`;
+}
+
+let dawn: DawnModule | undefined;
+let chosen: { gpu: GpuLike; adapter: AdapterLike; info: WebgpuAdapterInfo } | undefined;
+let device: DeviceLike | undefined;
+let registered = false;
+
+async function loadDawn(): Promise<DawnModule> {
+  if (!dawn) {
+    const m = (await importOptional('webgpu')) as Partial<DawnModule> & { default?: Partial<DawnModule> };
+    const mod = (m.create ? m : m.default) as DawnModule | undefined;
+    if (!mod?.create) throw new Error("package 'webgpu' has no create()");
+    dawn = mod;
+    for (const [k, v] of Object.entries(mod.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+  }
+  return dawn;
+}
+
+async function requestFrom(d: DawnModule): Promise<{ gpu: GpuLike; adapter: AdapterLike | null }> {
+  const gpu = d.create([]);
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  return { gpu, adapter };
+}
+
+/**
+ * Finds a WebGPU adapter: the hardware one if any; otherwise, when `allowSoftware`, whatever
+ * software adapter exists, adding SwiftShader to the Vulkan driver list of this process when no
+ * adapter exists at all and the user set no driver variable. The first adapter accepted is kept
+ * for the process (tfjs's webgpu backend will use it).
+ */
+export async function requestWebgpuAdapter(opts: { allowSoftware: boolean }): Promise<WebgpuProbe> {
+  if (chosen) {
+    if (chosen.info.software && !opts.allowSoftware) return softwareOnly(chosen.info);
+    return { ok: true, info: chosen.info };
+  }
+  let d: DawnModule;
+  try {
+    d = await loadDawn();
+  } catch (e) {
+    return { ok: false, reason: `webgpu: ${firstLine(e)}` };
+  }
+  let { gpu, adapter } = await requestFrom(d);
+  let manifest: string | undefined;
+  if (!adapter && opts.allowSoftware && !vulkanDriversFromUser()) {
+    manifest = findSwiftShaderManifest();
+    if (manifest) {
+      // The loader rereads the variable for each new instance; ADD keeps hardware drivers visible.
+      process.env.VK_ADD_DRIVER_FILES = manifest;
+      ({ gpu, adapter } = await requestFrom(d));
+      if (!adapter) {
+        // Loaders older than 1.3.234 ignore VK_ADD_DRIVER_FILES.
+        delete process.env.VK_ADD_DRIVER_FILES;
+        process.env.VK_ICD_FILENAMES = manifest;
+        ({ gpu, adapter } = await requestFrom(d));
+      }
+    }
+  }
+  if (!adapter) {
+    const user = vulkanDriversFromUser();
+    const why = user
+      ? `no WebGPU adapter with the Vulkan drivers of ${user}`
+      : opts.allowSoftware
+        ? `no WebGPU adapter: no Vulkan GPU driver${manifest ? ` (SwiftShader at ${manifest} was tried too)` : ', and no SwiftShader Vulkan driver found (Debian: apt-get install chromium libvulkan1)'}`
+        : 'no hardware WebGPU adapter (no Vulkan GPU driver)';
+    return { ok: false, reason: why };
+  }
+  const info = describeAdapter(adapter, manifest);
+  if (info.software && !opts.allowSoftware) return softwareOnly(info);
+  chosen = { gpu, adapter, info };
+  return { ok: true, info };
+}
+
+function softwareOnly(info: WebgpuAdapterInfo): WebgpuProbe {
+  return {
+    ok: false,
+    info,
+    reason: `only a software WebGPU adapter (${adapterLabel(info)}) is present; it is never chosen automatically (set DIFFUSION_ORACLE_BACKEND=webgpu to use it)`,
+  };
+}
+
+/**
+ * Loads tfjs's webgpu backend on the adapter of `requestWebgpuAdapter` and registers it as
+ * tfjs backend 'webgpu' (with a priority below cpu, so importing it never changes which backend
+ * tfjs picks by itself). Does not activate it.
+ */
+export async function registerWebgpuBackend(opts: { allowSoftware: boolean }): Promise<WebgpuProbe> {
+  const probe = await requestWebgpuAdapter(opts);
+  if (!probe.ok || !chosen) return probe;
+  if (tf.findBackendFactory('webgpu') && registered) return probe;
+  const { gpu, adapter } = chosen;
+  // tfjs-webgpu checks navigator.gpu at import (it registers nothing without it) and in its constructor.
+  const g = globalThis as { navigator?: { gpu?: unknown } };
+  const shim = { requestAdapter: async () => adapter, wgslLanguageFeatures: gpu.wgslLanguageFeatures, getPreferredCanvasFormat: () => 'bgra8unorm' };
+  if (g.navigator === undefined) Object.defineProperty(globalThis, 'navigator', { value: { gpu: shim }, configurable: true, writable: true });
+  else if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: shim, configurable: true, writable: true });
+  let mod: { WebGPUBackend: new (device: unknown, info: unknown) => tf.KernelBackend };
+  try {
+    mod = (await importOptional('@tensorflow/tfjs-backend-webgpu')) as typeof mod;
+  } catch (e) {
+    return { ok: false, info: probe.info, reason: `@tensorflow/tfjs-backend-webgpu: ${firstLine(e)}` };
+  }
+  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  tf.registerBackend(
+    'webgpu',
+    async () => {
+      // As tfjs-backend-webgpu's own factory (4.22), on our adapter.
+      const features: string[] = [];
+      if (adapter.features.has('timestamp-query')) features.push('timestamp-query');
+      const l = adapter.limits;
+      device = await adapter.requestDevice({
+        requiredFeatures: features,
+        requiredLimits: {
+          maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+          maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+          maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+          maxBufferSize: l.maxBufferSize,
+          maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+          maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+        },
+      });
+      return new mod.WebGPUBackend(device, adapter.info);
+    },
+    0,
+  );
+  registered = true;
+  return probe;
+}
+
+/** The adapter in use by this process, if WebGPU was loaded. */
+export function webgpuAdapter(): WebgpuAdapterInfo | undefined {
+  return chosen?.info;
+}
