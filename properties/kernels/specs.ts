@@ -49,6 +49,8 @@ export interface KernelSpec {
   title: string;
   /** Cases on the full-speed backends. */
   runs: number;
+  /** Cases on webgpu (SwiftShader compiles a shader per new shape: seconds per matmul case). */
+  webgpuRuns: number;
   run(backend: string, runs: number): Promise<string[]>;
 }
 
@@ -199,6 +201,7 @@ export const convSpec: KernelSpec = {
   group: 'conv2d (Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter)',
   title: 'forward and both gradients equal the float64 reference within γ_K·Σ|terms|',
   runs: 120,
+  webgpuRuns: 10,
   async run(backend, runs) {
     const fwd = new BoundTracker(`conv2d forward [${backend}]`);
     const dxT = new BoundTracker(`conv2d input gradient [${backend}]`);
@@ -218,6 +221,7 @@ export const matmulSpec: KernelSpec = {
   group: 'matmul (BatchMatMul, _FusedMatMul incl. transposeA/B: dense layers and their gradients)',
   title: 'forward and gradients equal the float64 reference within γ_K·Σ|terms|',
   runs: 150,
+  webgpuRuns: 8,
   async run(backend, runs) {
     const fwd = new BoundTracker(`matmul forward [${backend}]`);
     const grd = new BoundTracker(`matmul gradients [${backend}]`);
@@ -230,6 +234,7 @@ export const groupNormSpec: KernelSpec = {
   group: 'group norm (moments, rsqrt, affine) forward and backward',
   title: 'equals the float64 reference within the first-order bound of bounds.ts',
   runs: 100,
+  webgpuRuns: 10,
   async run(backend, runs) {
     const fwd = new BoundTracker(`group norm forward [${backend}]`);
     const gx = new BoundTracker(`group norm dx [${backend}]`);
@@ -276,6 +281,7 @@ export const groupNormLargeSpec: KernelSpec = {
   group: 'group norm moments at large spatial sizes (cancellation)',
   title: 'forward and backward within the bound of bounds.ts for H·W up to 32×32, offset up to 16σ',
   runs: 6,
+  webgpuRuns: 2,
   async run(backend, runs) {
     const fwd = new BoundTracker(`group norm forward, large [${backend}]`);
     const gx = new BoundTracker(`group norm dx, large [${backend}]`);
@@ -301,6 +307,7 @@ export const siluSpec: KernelSpec = {
   group: 'SiLU (Sigmoid, Mul) forward and backward',
   title: 'equals the float64 reference within γ_{C_FN+1}|y| and the backward bound of bounds.ts',
   runs: 80,
+  webgpuRuns: 8,
   async run(backend, runs) {
     const fwd = new BoundTracker(`SiLU forward [${backend}]`);
     const grd = new BoundTracker(`SiLU backward [${backend}]`);
@@ -327,6 +334,7 @@ export const avgPoolSpec: KernelSpec = {
   group: 'average pooling (AvgPool, AvgPoolGrad)',
   title: 'equals the float64 reference within γ_{K+2}·avgPool(|x|) and γ_{m+2}·avgPoolGrad(|dy|) (backward: windows inside the image)',
   runs: 100,
+  webgpuRuns: 10,
   async run(backend, runs) {
     const fwd = new BoundTracker(`avgPool forward [${backend}]`);
     const grd = new BoundTracker(`avgPool backward [${backend}]`);
@@ -359,6 +367,7 @@ export const upsampleBroadcastSpec: KernelSpec = {
   group: 'nearest 2× upsampling (broadcast form; ResizeNearestNeighbor and its grad)',
   title: 'broadcast upsampling (reshape × ones, as nn.ts) is exact forward, γ_4·Σ|dy| backward',
   runs: 30,
+  webgpuRuns: 4,
   async run(backend, runs) {
     const fwd = new BoundTracker(`upsample2 broadcast forward [${backend}]`);
     const grd = new BoundTracker(`upsample2 broadcast backward [${backend}]`);
@@ -382,6 +391,7 @@ export const resizeNearestSpec: KernelSpec = {
   group: 'nearest 2× upsampling (broadcast form; ResizeNearestNeighbor and its grad)',
   title: 'tf.image.resizeNearestNeighbor (with our cpu patch) is exact forward, γ_4·Σ|dy| backward',
   runs: 30,
+  webgpuRuns: 4,
   async run(backend, runs) {
     const fwd = new BoundTracker(`resizeNearestNeighbor forward [${backend}]`);
     const grd = new BoundTracker(`resizeNearestNeighbor backward [${backend}]`);
@@ -406,6 +416,7 @@ export const concatSpec: KernelSpec = {
   group: 'concat (skip connections) and its gradient (Slice)',
   title: 'is exact forward and backward',
   runs: 20,
+  webgpuRuns: 3,
   async run(backend, runs) {
     const t = new BoundTracker(`concat [${backend}]`);
     await fc.assert(
@@ -444,6 +455,7 @@ export const sliceSpec: KernelSpec = {
   group: 'concat (skip connections) and its gradient (Slice)',
   title: 'slice on any axis is exact forward and its gradient (zero padding) is exact',
   runs: 20,
+  webgpuRuns: 3,
   async run(backend, runs) {
     const t = new BoundTracker(`slice [${backend}]`);
     const cases = upCase.chain((p) =>
@@ -494,6 +506,7 @@ export const expm1Spec: KernelSpec = {
   group: 'elementary functions near 0 (Expm1)',
   title: 'expm1 is within γ_{C_FN}·|expm1(x)| for |x| from 2^-30 to 12',
   runs: 10,
+  webgpuRuns: 2,
   async run(backend, runs) {
     const t = new BoundTracker(`expm1 [${backend}]`);
     await fc.assert(
@@ -506,6 +519,43 @@ export const expm1Spec: KernelSpec = {
       { seed: FC_SEED, numRuns: runs },
     );
     return [t.report()];
+  },
+};
+
+/**
+ * The elementary functions the model runs (Exp: time embedding, Adam; Log: schedules; Sigmoid:
+ * SiLU) as kernels: each within C_FN units of u relative to its exact value (the assumption of
+ * bounds.ts, checked here directly), on wide argument ranges and near 1 for log.
+ */
+export const elementarySpec: KernelSpec = {
+  group: 'elementary functions near 0 (Expm1)',
+  title: 'exp on [-20, 20], log on (0, 64] and near 1, sigmoid on [-20, 20] are within γ_{C_FN}·|f(x)|',
+  runs: 10,
+  webgpuRuns: 2,
+  async run(backend, runs) {
+    const tr = { exp: new BoundTracker(`exp [${backend}]`), log: new BoundTracker(`log [${backend}]`), sigmoid: new BoundTracker(`sigmoid [${backend}]`) };
+    await fc.assert(
+      fc.asyncProperty(seedArb, async (seed) => {
+        const wide = elementaryArgs(seed, -20, 20);
+        const pos = Float32Array.from([...elementaryArgs(seed + 1, 0, 64)].map((v) => Math.abs(v)).filter((v) => v > 0));
+        const near1 = Float32Array.from([...elementaryArgs(seed + 2, 0.5, 2)].map((v) => (v < 0.5 ? 1 + v : v)).filter((v) => v > 0));
+        const cases: [keyof typeof tr, Float32Array, (v: tf.Tensor) => tf.Tensor, (v: number) => number][] = [
+          ['exp', wide, tf.exp, Math.exp],
+          ['log', pos, tf.log, Math.log],
+          ['log', near1, tf.log, Math.log],
+          ['sigmoid', wide, tf.sigmoid, (v) => 1 / (1 + Math.exp(-v))],
+        ];
+        for (const [name, x, f, ref] of cases) {
+          const xt = tf.tensor1d(x);
+          const [y] = await readAllAsync([f(xt)]);
+          xt.dispose();
+          const r = Array.from(x, ref);
+          tr[name].check('y', y, r, r.map((v) => gamma(C_FN) * Math.abs(v)));
+        }
+      }),
+      { seed: FC_SEED, numRuns: runs },
+    );
+    return Object.values(tr).map((t) => t.report());
   },
 };
 
@@ -528,6 +578,7 @@ export const log1pF32Spec: KernelSpec = {
   group: 'elementary functions near 0 (Expm1)',
   title: 'log1pF32 (schedules.ts) is within γ_{C_FN+3}·|log1p(x)| for |x| from 2^-30 to 1/2',
   runs: 10,
+  webgpuRuns: 2,
   async run(backend, runs) {
     const t = new BoundTracker(`log1pF32 [${backend}]`);
     await fc.assert(
@@ -549,6 +600,7 @@ export const adamSpec: KernelSpec = {
   group: 'Adam update (tf.train.adam)',
   title: 'three steps equal the float64 Adam within the first-order bound of bounds.ts',
   runs: 20,
+  webgpuRuns: 3,
   async run(backend, runs) {
     const t = new BoundTracker(`Adam, 3 steps [${backend}]`);
     await fc.assert(
@@ -589,6 +641,7 @@ export const KERNEL_SPECS: readonly KernelSpec[] = [
   resizeNearestSpec,
   concatSpec,
   sliceSpec,
+  elementarySpec,
   expm1Spec,
   log1pF32Spec,
   adamSpec,

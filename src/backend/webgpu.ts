@@ -27,6 +27,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 
 import { findSwiftShaderManifest, vulkanDriversFromUser } from './swiftshader.js';
+import { elementaryKernel, type ElementaryOp } from './webgpu-elementary.js';
 
 export { findSwiftShaderManifest, swiftShaderEnv, vulkanDriversFromUser, SWIFTSHADER_CANDIDATES, SWIFTSHADER_ENV, VULKAN_DRIVER_VARS } from './swiftshader.js';
 
@@ -204,7 +205,7 @@ export async function registerWebgpuBackend(opts: { allowSoftware: boolean }): P
   const shim = { requestAdapter: async () => adapter, wgslLanguageFeatures: gpu.wgslLanguageFeatures, getPreferredCanvasFormat: () => 'bgra8unorm' };
   if (g.navigator === undefined) Object.defineProperty(globalThis, 'navigator', { value: { gpu: shim }, configurable: true, writable: true });
   else if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: shim, configurable: true, writable: true });
-  let mod: { WebGPUBackend: new (device: unknown, info: unknown) => tf.KernelBackend };
+  let mod: WebgpuModule;
   try {
     mod = (await importOptional('@tensorflow/tfjs-backend-webgpu')) as typeof mod;
   } catch (e) {
@@ -234,7 +235,67 @@ export async function registerWebgpuBackend(opts: { allowSoftware: boolean }): P
     0,
   );
   registered = true;
+  webgpuModule = mod;
   return probe;
+}
+
+interface WebgpuModule {
+  WebGPUBackend: new (device: unknown, info: unknown) => tf.KernelBackend;
+  webgpu_util: Parameters<typeof elementaryKernel>[0];
+}
+let webgpuModule: WebgpuModule | undefined;
+
+/**
+ * Kernel patches of the webgpu backend (./webgpu-elementary.ts): tfjs-webgpu 4.22's Exp, Expm1,
+ * Log, Log1p and Sigmoid are replaced by accurate WGSL versions. Returns the kernel names.
+ */
+export const WEBGPU_PATCHES: readonly { kernelName: string; op: ElementaryOp; reason: string }[] = [
+  { kernelName: 'Exp', op: 'exp', reason: 'WGSL exp: 16 u at x = −15 on SwiftShader (WGSL allows 3 + 2|x| ulp); bounds assume 4 u' },
+  { kernelName: 'Expm1', op: 'expm1', reason: 'computed as exp(a) − 1: relative error 1 near 0' },
+  { kernelName: 'Log', op: 'log', reason: 'WGSL log: 13 u, and only absolute 2^-21 accuracy on [0.5, 2] (relative error ~10^-1 near 1)' },
+  { kernelName: 'Log1p', op: 'log1p', reason: 'computed as log(1 + a): relative error 1 near 0' },
+  { kernelName: 'Sigmoid', op: 'sigmoid', reason: '1/(1 + exp(−x)) with the WGSL exp: 15 u at x = −19' },
+];
+const originals = new Map<string, tf.KernelConfig | null>();
+
+export function installWebgpuPatches(): string[] {
+  if (!webgpuModule) throw new Error('installWebgpuPatches: the webgpu backend is not loaded');
+  for (const p of WEBGPU_PATCHES) {
+    if (originals.has(p.kernelName)) continue;
+    const original = tf.getKernel(p.kernelName, 'webgpu') ?? null;
+    if (original) tf.unregisterKernel(p.kernelName, 'webgpu');
+    tf.registerKernel({ kernelName: p.kernelName, backendName: 'webgpu', kernelFunc: elementaryKernel(webgpuModule.webgpu_util, p.op) });
+    originals.set(p.kernelName, original);
+  }
+  return WEBGPU_PATCHES.map((p) => p.kernelName);
+}
+
+/** Puts tfjs's original webgpu kernels back (all, or the named ones): for the known-bug tests. */
+export function uninstallWebgpuPatches(kernelNames?: readonly string[]): void {
+  for (const p of WEBGPU_PATCHES) {
+    if (kernelNames && !kernelNames.includes(p.kernelName)) continue;
+    if (!originals.has(p.kernelName)) continue;
+    tf.unregisterKernel(p.kernelName, 'webgpu');
+    const o = originals.get(p.kernelName);
+    if (o) tf.registerKernel(o);
+    originals.delete(p.kernelName);
+  }
+}
+
+export function installedWebgpuPatches(): string[] {
+  return WEBGPU_PATCHES.filter((p) => originals.has(p.kernelName)).map((p) => p.kernelName);
+}
+
+/**
+ * Makes 'webgpu' the active tfjs backend: initializes it, turns off tfjs-webgpu's CPU forwarding
+ * (small tensors with CPU-resident inputs would otherwise run tfjs's CPU kernels, so what was
+ * cross-checked would not be what runs), and installs the kernel patches.
+ */
+export async function activateWebgpu(): Promise<string[]> {
+  if (!(await tf.setBackend('webgpu'))) throw new Error("backend 'webgpu' failed to initialize");
+  await tf.ready();
+  tf.env().set('WEBGPU_CPU_FORWARD', false);
+  return installWebgpuPatches();
 }
 
 /** The adapter in use by this process, if WebGPU was loaded. */
