@@ -12,6 +12,7 @@ import { activateWebgpu, adapterLabel, installWebgpuPatches, registerWebgpuBacke
 import { C_FN, gamma } from './kernels/bounds.js';
 import { readAllAsync } from './kernels/check.js';
 import { elementaryArgs, KERNEL_SPECS } from './kernels/specs.js';
+import { runTrainSteps } from './kernels/train-step.js';
 
 const probe = await registerWebgpuBackend({ allowSoftware: true });
 const adapter = probe.info ? adapterLabel(probe.info) : 'no adapter';
@@ -46,6 +47,16 @@ for (const spec of KERNEL_SPECS) {
     });
   });
 }
+
+describe('training step of a small U-Net-shaped conv net', () => {
+  onWebgpu('loss finite, every variable gets a nonzero gradient, constant tensor count, loss decreases (batch 2, 4 steps; batch 4, 6 steps on the other backends)', async () => {
+    const t0 = Date.now();
+    const { losses, counts } = await runTrainSteps('webgpu', 2, 4);
+    console.log(`train step [webgpu]: losses ${losses.map((l) => l.toFixed(4)).join(' → ')}; tensor counts ${counts.join(', ')} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0]);
+  });
+});
 
 /** Largest |f̂(x) − f(x)| / (γ_{C_FN}·|f(x)|) over x: > 1 means outside the bound of bounds.ts. */
 async function worstOverBound(x: Float32Array, f: (t: tf.Tensor) => tf.Tensor, ref: (v: number) => number): Promise<{ ratio: number; at: number; rel: number }> {
