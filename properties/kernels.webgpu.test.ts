@@ -8,28 +8,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { activateWebgpu, adapterLabel, installWebgpuPatches, registerWebgpuBackend, uninstallWebgpuPatches } from '../src/backend/webgpu.js';
+import { installWebgpuPatches, uninstallWebgpuPatches } from '../src/backend/webgpu.js';
 import { C_FN, gamma } from './kernels/bounds.js';
-import { readAllAsync } from './kernels/check.js';
+import { eachBackend, probeWebgpu, readAllAsync } from './kernels/check.js';
 import { elementaryArgs, KERNEL_SPECS } from './kernels/specs.js';
 import { runTrainSteps } from './kernels/train-step.js';
 
-const probe = await registerWebgpuBackend({ allowSoftware: true });
-const adapter = probe.info ? adapterLabel(probe.info) : 'no adapter';
+const WEBGPU = [await probeWebgpu()];
 
-async function activate(): Promise<void> {
-  await activateWebgpu();
-}
-
-export function onWebgpu(name: string, body: () => Promise<void>): void {
-  if (!probe.ok) {
-    it.skip(`${name} [webgpu] — SKIPPED: ${probe.reason}`, () => {});
-    return;
-  }
-  it(`${name} [webgpu: ${adapter}]`, async () => {
-    await activate();
-    await body();
-  });
+/** One test on webgpu (skipped, with the reason, when neither the packages nor an adapter exist). */
+function onWebgpu(name: string, body: () => Promise<void>): void {
+  eachBackend(name, body, undefined, WEBGPU);
 }
 
 /** WEBGPU_RUNS=n overrides every spec's case count (a longer run on a real GPU). */

@@ -3,7 +3,8 @@
  * it) so Dawn can give WebGPU a software adapter on machines without a GPU. No tfjs here: the test
  * runner's configuration imports this to put the driver in a test project's environment.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /** Environment variables through which the Vulkan loader finds drivers (any one set by the user wins). */
@@ -55,3 +56,27 @@ export function swiftShaderEnv(env: Record<string, string | undefined> = process
   return m ? { VK_ADD_DRIVER_FILES: m } : {};
 }
 
+
+/**
+ * Vulkan driver manifests the loader would find on Linux (the variables above, else the standard
+ * icd.d folders). Empty means Dawn can have no Vulkan adapter here, so automatic backend
+ * selection does not load Dawn at all (it would only print the loader's "Found no drivers").
+ */
+export function vulkanIcdManifests(env: Record<string, string | undefined> = process.env): string[] {
+  for (const v of VULKAN_DRIVER_VARS) if (env[v]) return env[v]!.split(':').filter(Boolean);
+  const home = env.HOME ?? os.homedir();
+  const dataDirs = (env.XDG_DATA_DIRS ?? '/usr/local/share:/usr/share').split(':');
+  const dirs = [
+    ...['/etc/xdg', '/etc', ...dataDirs, `${home}/.local/share`].map((d) => `${d}/vulkan/icd.d`),
+    '/usr/local/nvidia/share/vulkan/icd.d',
+  ];
+  const out: string[] = [];
+  for (const d of dirs) {
+    try {
+      for (const f of readdirSync(d)) if (f.endsWith('.json')) out.push(path.join(d, f));
+    } catch {
+      // folder absent
+    }
+  }
+  return out;
+}

@@ -26,10 +26,10 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 
-import { findSwiftShaderManifest, vulkanDriversFromUser } from './swiftshader.js';
+import { findSwiftShaderManifest, vulkanDriversFromUser, vulkanIcdManifests } from './swiftshader.js';
 import { elementaryKernel, type ElementaryOp } from './webgpu-elementary.js';
 
-export { findSwiftShaderManifest, swiftShaderEnv, vulkanDriversFromUser, SWIFTSHADER_CANDIDATES, SWIFTSHADER_ENV, VULKAN_DRIVER_VARS } from './swiftshader.js';
+export { findSwiftShaderManifest, swiftShaderEnv, vulkanDriversFromUser, vulkanIcdManifests, SWIFTSHADER_CANDIDATES, SWIFTSHADER_ENV, VULKAN_DRIVER_VARS } from './swiftshader.js';
 
 export const WEBGPU_PACKAGES = ['webgpu', '@tensorflow/tfjs-backend-webgpu'] as const;
 
@@ -144,6 +144,9 @@ export async function requestWebgpuAdapter(opts: { allowSoftware: boolean }): Pr
   if (chosen) {
     if (chosen.info.software && !opts.allowSoftware) return softwareOnly(chosen.info);
     return { ok: true, info: chosen.info };
+  }
+  if (!opts.allowSoftware && !dawn && process.platform === 'linux' && vulkanIcdManifests().length === 0) {
+    return { ok: false, reason: 'no hardware WebGPU adapter: no Vulkan driver is installed (no ICD manifest in the vulkan/icd.d folders)' };
   }
   let d: DawnModule;
   try {
