@@ -154,20 +154,21 @@ export async function requestWebgpuAdapter(opts: { allowSoftware: boolean }): Pr
   } catch (e) {
     return { ok: false, reason: `webgpu: ${firstLine(e)}` };
   }
-  let { gpu, adapter } = await requestFrom(d);
+  // With no Vulkan driver installed, a first try would only make the loader print "Found no drivers".
+  const noDrivers = process.platform === 'linux' && vulkanIcdManifests().length === 0;
+  const swiftShader = opts.allowSoftware && !vulkanDriversFromUser() ? findSwiftShaderManifest() : undefined;
+  let { gpu, adapter }: { gpu: GpuLike | undefined; adapter: AdapterLike | null } = noDrivers && swiftShader ? { gpu: undefined, adapter: null } : await requestFrom(d);
   let manifest: string | undefined;
-  if (!adapter && opts.allowSoftware && !vulkanDriversFromUser()) {
-    manifest = findSwiftShaderManifest();
-    if (manifest) {
-      // The loader rereads the variable for each new instance; ADD keeps hardware drivers visible.
-      process.env.VK_ADD_DRIVER_FILES = manifest;
+  if (!adapter && swiftShader) {
+    manifest = swiftShader;
+    // The loader rereads the variable for each new instance; ADD keeps hardware drivers visible.
+    process.env.VK_ADD_DRIVER_FILES = manifest;
+    ({ gpu, adapter } = await requestFrom(d));
+    if (!adapter) {
+      // Loaders older than 1.3.234 ignore VK_ADD_DRIVER_FILES.
+      delete process.env.VK_ADD_DRIVER_FILES;
+      process.env.VK_ICD_FILENAMES = manifest;
       ({ gpu, adapter } = await requestFrom(d));
-      if (!adapter) {
-        // Loaders older than 1.3.234 ignore VK_ADD_DRIVER_FILES.
-        delete process.env.VK_ADD_DRIVER_FILES;
-        process.env.VK_ICD_FILENAMES = manifest;
-        ({ gpu, adapter } = await requestFrom(d));
-      }
     }
   }
   if (!adapter) {
@@ -175,13 +176,13 @@ export async function requestWebgpuAdapter(opts: { allowSoftware: boolean }): Pr
     const why = user
       ? `no WebGPU adapter with the Vulkan drivers of ${user}`
       : opts.allowSoftware
-        ? `no WebGPU adapter: no Vulkan GPU driver${manifest ? ` (SwiftShader at ${manifest} was tried too)` : ', and no SwiftShader Vulkan driver found (Debian: apt-get install chromium libvulkan1)'}`
+        ? `no WebGPU adapter: no Vulkan GPU driver${manifest ? ` (SwiftShader at ${manifest} was tried too; the Vulkan loader libvulkan.so.1 must be installed: Debian package libvulkan1)` : ', and no SwiftShader Vulkan driver found (Debian: apt-get install chromium libvulkan1)'}`
         : 'no hardware WebGPU adapter (no Vulkan GPU driver)';
     return { ok: false, reason: why };
   }
   const info = describeAdapter(adapter, manifest);
   if (info.software && !opts.allowSoftware) return softwareOnly(info);
-  chosen = { gpu, adapter, info };
+  chosen = { gpu: gpu!, adapter, info };
   return { ok: true, info };
 }
 
@@ -233,7 +234,20 @@ export async function registerWebgpuBackend(opts: { allowSoftware: boolean }): P
           maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
         },
       });
-      return new mod.WebGPUBackend(device, adapter.info);
+      const backend = new mod.WebGPUBackend(device, adapter.info);
+      // tfjs-webgpu reads GPU tensors synchronously through an OffscreenCanvas, which Node has not:
+      // say so instead of "OffscreenCanvas is not defined".
+      const b = backend as unknown as { readSync(dataId: object): unknown };
+      const readSync = b.readSync.bind(backend);
+      b.readSync = (dataId: object) => {
+        try {
+          return readSync(dataId);
+        } catch (e) {
+          if (e instanceof ReferenceError && /OffscreenCanvas/.test(e.message)) throw new Error(WEBGPU_SYNC_READ_ERROR);
+          throw e;
+        }
+      };
+      return backend;
     },
     0,
   );
@@ -241,6 +255,11 @@ export async function registerWebgpuBackend(opts: { allowSoftware: boolean }): P
   webgpuModule = mod;
   return probe;
 }
+
+/** The error of a synchronous read (dataSync, arraySync) of a GPU tensor on webgpu in Node. */
+export const WEBGPU_SYNC_READ_ERROR =
+  'webgpu backend: a synchronous tensor read (dataSync/arraySync/bufferSync) is impossible on tfjs-webgpu in Node ' +
+  '(it needs an OffscreenCanvas); this code path must read with `await tensor.data()` (docs/backends.md, "WebGPU")';
 
 interface WebgpuModule {
   WebGPUBackend: new (device: unknown, info: unknown) => tf.KernelBackend;
