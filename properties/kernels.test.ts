@@ -4,7 +4,7 @@
  * on every backend that loads here (tensorflow, wasm, cpu; webgpu runs the same specs in
  * kernels.webgpu.test.ts). The specs live in properties/kernels/specs.ts: shapes and values come
  * from fast-check with the suite's fixed seed; each comparison uses the per-element float32 bound
- * derived in properties/kernels/bounds.ts (never tuned), and each spec logs its worst error beside its bound.
+ * derived in src/conformance/bounds/kernels.ts (never tuned), and each spec logs its worst error beside its bound.
  *
  * The reference gradients themselves are checked against central finite differences in
  * src/reference/layers/layers.test.ts. Known-wrong tfjs kernels are demonstrated by tests that
@@ -14,13 +14,13 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { describe, expect } from 'vitest';
-import { FC_SEED } from './harness.js';
+import { FC_SEED } from '../src/conformance/harness.js';
 import { Rng } from '../src/reference/rng.js';
 import { absNd, avgPoolGrad, conv2d, matmul, upsampleNearestGrad } from '../src/reference/layers/index.js';
-import { installKernelPatches, uninstallKernelPatches } from '../src/gpu/kernels/index.js';
-import type { BackendName } from '../src/gpu/backend.js';
+import { installKernelPatches, uninstallKernelPatches } from '../src/backend/kernels/index.js';
+import type { BackendName } from '../src/backend/backend.js';
 import { BoundTracker, eachBackend, f32Normal, readAll, relativeDiscrepancy, toTensor } from './kernels/check.js';
-import { dotBound, gamma } from './kernels/bounds.js';
+import { dotBound, gamma } from '../src/conformance/bounds/kernels.js';
 import { maxPool2GradReference } from './kernels/composites.js';
 import { checkConv, checkMatmul, convCase, elementaryArgs, KERNEL_SPECS, matmulCase, upsampleData } from './kernels/specs.js';
 

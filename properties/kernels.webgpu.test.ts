@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { installWebgpuPatches, uninstallWebgpuPatches } from '../src/backend/webgpu.js';
-import { C_FN, gamma } from './kernels/bounds.js';
+import { C_FN, gamma } from '../src/conformance/bounds/kernels.js';
 import { eachBackend, probeWebgpu, readAllAsync } from './kernels/check.js';
 import { elementaryArgs, KERNEL_SPECS } from './kernels/specs.js';
 import { runTrainSteps } from './kernels/train-step.js';

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect } from 'vitest';
-import { BACKEND_ENV, selectBackend } from '../../src/gpu/backend.js';
+import { BACKEND_ENV, selectBackend } from '../../src/backend/backend.js';
 import { installedWebgpuPatches } from '../../src/backend/webgpu.js';
 import { eachBackend, probeWebgpu } from './check.js';
 

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
-import { FC_SEED } from '../harness.js';
+import { FC_SEED } from '../../src/conformance/harness.js';
 import { Rng } from '../../src/reference/rng.js';
 import {
   absNd,
@@ -34,7 +34,7 @@ import {
   type AdamState,
 } from '../../src/reference/layers/index.js';
 import { BoundTracker, f32Normal, readAllAsync, toTensor } from './check.js';
-import { adamBounds, avgPoolBound, avgPoolGradBound, C_FN, dotBound, gamma, groupNormBounds, siluBounds, upsampleGradBound } from './bounds.js';
+import { adamBounds, avgPoolBound, avgPoolGradBound, C_FN, dotBound, gamma, groupNormBounds, siluBounds, upsampleGradBound } from '../../src/conformance/bounds/kernels.js';
 import { groupNormTf, siluTf, upsample2Tf } from './composites.js';
 import { log1pF32 } from '../../src/gpu/schedules.js';
 
