@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { installWebgpuPatches, uninstallWebgpuPatches } from '../src/backend/webgpu.js';
+import { installWebgpuPatches, uninstallWebgpuPatches, webgpuUncapturedErrors } from '../src/backend/webgpu.js';
 import { C_FN, gamma } from '../src/conformance/bounds/kernels.js';
 import { eachBackend, probeWebgpu, readAllAsync } from './kernels/check.js';
 import { elementaryArgs, KERNEL_SPECS } from './kernels/specs.js';
@@ -20,6 +20,9 @@ const WEBGPU = [await probeWebgpu()];
 function onWebgpu(name: string, body: () => Promise<void>): void {
   eachBackend(name, body, undefined, WEBGPU);
 }
+
+/** Dawn errors provoked on purpose by the known-bug tests (not failures of the specs). */
+const uncapturedSeen: string[] = [];
 
 /** WEBGPU_RUNS=n overrides every spec's case count (a longer run on a real GPU). */
 const WEBGPU_RUNS = Number(process.env.WEBGPU_RUNS ?? 0);
@@ -33,6 +36,8 @@ for (const spec of KERNEL_SPECS) {
       for (const l of lines) console.log(l);
       console.log(`  (${runs} cases in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       expect(lines.length).toBeGreaterThan(0);
+      // An invalid pipeline only shows as a Dawn validation error (its output is left unwritten).
+      expect(webgpuUncapturedErrors().filter((e) => !uncapturedSeen.includes(e))).toEqual([]);
     });
   });
 }
@@ -96,6 +101,22 @@ describe('webgpu kernels that tfjs 4.22 gets wrong (patched by src/backend/webgp
       expect(right.ratio).toBeLessThanOrEqual(1);
     });
   }
+  onWebgpu('KNOWN BUG: unpatched tfjs-webgpu 4.22 AddN of more than 7 tensors is an invalid pipeline (output unwritten); the patch sums in chunks', async () => {
+    const xs = Array.from({ length: 12 }, (_, i) => tf.fill([5], i + 1));
+    // Patched first: tfjs caches pipelines, and the original's invalid one must not be reused.
+    const [right] = await readAllAsync([tf.addN(xs)]);
+    const before = webgpuUncapturedErrors().length;
+    const ys = Array.from({ length: 12 }, (_, i) => tf.fill([3], i + 1));
+    const [wrong] = await unpatched(['AddN'], async () => readAllAsync([tf.addN(ys)]));
+    // Let Dawn deliver its validation error event.
+    await new Promise((r) => setTimeout(r, 50));
+    const errors = webgpuUncapturedErrors().slice(before);
+    uncapturedSeen.push(...errors);
+    tf.dispose([...xs, ...ys]);
+    console.log(`AddN of 12 [webgpu]: original ${Array.from(wrong).join(', ')} (Dawn: ${errors[0] ?? 'no error'}); patched ${Array.from(right).join(', ')} (exact: 78)`);
+    expect(Array.from(wrong).every((v) => v === 78)).toBe(false);
+    expect(Array.from(right)).toEqual([78, 78, 78, 78, 78]);
+  });
   onWebgpu('KNOWN BUG (avoided: no model uses it): tfjs-webgpu 4.22 Tanh has relative error ~1 near 0', async () => {
     const w = await worstOverBound(near0, tf.tanh, Math.tanh);
     console.log(`Tanh [webgpu]: worst relative error ${w.rel.toExponential(2)} at x = ${w.at}`);

@@ -23,7 +23,7 @@ describe('selectBackend with webgpu', () => {
       expect(tf.getBackend()).toBe('webgpu');
       expect(lines[0]).toMatch(/backend webgpu: WebGPU \(Dawn\) on .+\((hardware|software)\).*forced by DIFFUSION_ORACLE_BACKEND|backend webgpu: WebGPU \(Dawn\) on .+, (hardware|software)/);
       if (WEBGPU[0].software) expect(lines[0]).toMatch(/software — a CPU emulation: correct, slow, timings not quotable/);
-      expect(c.patches).toEqual(['Exp', 'Expm1', 'Log', 'Log1p', 'Sigmoid']);
+      expect(c.patches).toEqual(['Exp', 'Expm1', 'Log', 'Log1p', 'Sigmoid', 'AddN']);
       expect(installedWebgpuPatches()).toEqual(c.patches);
       expect(tf.env().getBool('WEBGPU_CPU_FORWARD')).toBe(false);
     },

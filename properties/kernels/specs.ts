@@ -629,6 +629,39 @@ export const adamSpec: KernelSpec = {
   },
 };
 
+/**
+ * AddN (tf.addN: the trainer's Σ‖g‖² over every gradient, autodiff's gradient accumulation) of
+ * 2 to 48 tensors: within γ_k·Σ|xᵢ| (k terms, any order).
+ */
+export const addNSpec: KernelSpec = {
+  group: 'AddN (sums of many tensors)',
+  title: 'addN of 2 to 48 tensors is within γ_k·Σ|xᵢ|',
+  runs: 20,
+  webgpuRuns: 4,
+  async run(backend, runs) {
+    const t = new BoundTracker(`addN [${backend}]`);
+    await fc.assert(
+      fc.asyncProperty(fc.record({ k: fc.integer({ min: 2, max: 48 }), len: fc.integer({ min: 1, max: 30 }), seed: seedArb }), async (c) => {
+        const rng = new Rng(c.seed);
+        const xs = Array.from({ length: c.k }, () => f32Normal(rng, [c.len]));
+        const ts = xs.map(toTensor);
+        const [y] = await readAllAsync([tf.addN(ts)]);
+        tf.dispose(ts);
+        const ref = new Float64Array(c.len);
+        const mag = new Float64Array(c.len);
+        for (const x of xs)
+          x.data.forEach((v, i) => {
+            ref[i] += v;
+            mag[i] += Math.abs(v);
+          });
+        t.check('y', y, ref, dotBound(mag, c.k));
+      }),
+      { seed: FC_SEED, numRuns: runs },
+    );
+    return [t.report()];
+  },
+};
+
 /** The specs every backend runs, in order. */
 export const KERNEL_SPECS: readonly KernelSpec[] = [
   convSpec,
@@ -641,6 +674,7 @@ export const KERNEL_SPECS: readonly KernelSpec[] = [
   resizeNearestSpec,
   concatSpec,
   sliceSpec,
+  addNSpec,
   elementarySpec,
   expm1Spec,
   log1pF32Spec,

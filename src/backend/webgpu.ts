@@ -234,6 +234,8 @@ export async function registerWebgpuBackend(opts: { allowSoftware: boolean }): P
           maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
         },
       });
+      const dev = device as unknown as { addEventListener?(type: string, fn: (e: { error?: { message?: string } }) => void): void };
+      dev.addEventListener?.('uncapturederror', (e) => uncaptured.push(e.error?.message?.split('\n')[0] ?? 'unknown WebGPU error'));
       const backend = new mod.WebGPUBackend(device, adapter.info);
       // tfjs-webgpu reads GPU tensors synchronously through an OffscreenCanvas, which Node has not:
       // say so instead of "OffscreenCanvas is not defined".
@@ -280,6 +282,43 @@ export const WEBGPU_PATCHES: readonly { kernelName: string; op: ElementaryOp; re
 ];
 const originals = new Map<string, tf.KernelConfig | null>();
 
+/**
+ * AddN patch: tfjs-webgpu 4.22 binds every input of AddN as one storage buffer of one shader, and
+ * WebGPU allows maxStorageBuffersPerShaderStage (8 by default) per stage: with more inputs the
+ * pipeline is invalid, Dawn reports a validation error, and the output is left unwritten (wrong,
+ * silently: Σ‖g‖² over the U-Net's 42 gradients in the trainer's clipping). The patch sums in
+ * chunks of at most (limit − 1) inputs with the original kernel (any summation order keeps the
+ * γ_K·Σ|xᵢ| bound).
+ */
+export const ADDN_PATCH_REASON = 'more inputs than maxStorageBuffersPerShaderStage − 1 make an invalid pipeline: output unwritten (Dawn validation error only)';
+
+function addNChunked(original: tf.KernelFunc): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const list = inputs as unknown as tf.TensorInfo[];
+    const b = backend as unknown as { device: { limits: { maxStorageBuffersPerShaderStage: number } }; disposeData(id: object): boolean };
+    const max = Math.max(2, b.device.limits.maxStorageBuffersPerShaderStage - 1);
+    const temps: tf.TensorInfo[] = [];
+    let cur = list;
+    while (cur.length > max) {
+      const next: tf.TensorInfo[] = [];
+      for (let i = 0; i < cur.length; i += max) {
+        const chunk = cur.slice(i, i + max);
+        if (chunk.length === 1) {
+          next.push(chunk[0]);
+          continue;
+        }
+        const r = original({ inputs: chunk as unknown as tf.NamedTensorInfoMap, backend, attrs }) as tf.TensorInfo;
+        temps.push(r);
+        next.push(r);
+      }
+      cur = next;
+    }
+    const out = original({ inputs: cur as unknown as tf.NamedTensorInfoMap, backend, attrs }) as tf.TensorInfo;
+    for (const t of temps) b.disposeData(t.dataId);
+    return out;
+  };
+}
+
 export function installWebgpuPatches(): string[] {
   if (!webgpuModule) throw new Error('installWebgpuPatches: the webgpu backend is not loaded');
   for (const p of WEBGPU_PATCHES) {
@@ -289,12 +328,19 @@ export function installWebgpuPatches(): string[] {
     tf.registerKernel({ kernelName: p.kernelName, backendName: 'webgpu', kernelFunc: elementaryKernel(webgpuModule.webgpu_util, p.op) });
     originals.set(p.kernelName, original);
   }
-  return WEBGPU_PATCHES.map((p) => p.kernelName);
+  if (!originals.has('AddN')) {
+    const original = tf.getKernel('AddN', 'webgpu');
+    if (!original) throw new Error("installWebgpuPatches: tfjs-webgpu has no 'AddN' kernel");
+    tf.unregisterKernel('AddN', 'webgpu');
+    tf.registerKernel({ kernelName: 'AddN', backendName: 'webgpu', kernelFunc: addNChunked(original.kernelFunc) });
+    originals.set('AddN', original);
+  }
+  return [...WEBGPU_PATCHES.map((p) => p.kernelName), 'AddN'];
 }
 
 /** Puts tfjs's original webgpu kernels back (all, or the named ones): for the known-bug tests. */
 export function uninstallWebgpuPatches(kernelNames?: readonly string[]): void {
-  for (const p of WEBGPU_PATCHES) {
+  for (const p of [...WEBGPU_PATCHES, { kernelName: 'AddN' }]) {
     if (kernelNames && !kernelNames.includes(p.kernelName)) continue;
     if (!originals.has(p.kernelName)) continue;
     tf.unregisterKernel(p.kernelName, 'webgpu');
@@ -305,7 +351,13 @@ export function uninstallWebgpuPatches(kernelNames?: readonly string[]): void {
 }
 
 export function installedWebgpuPatches(): string[] {
-  return WEBGPU_PATCHES.filter((p) => originals.has(p.kernelName)).map((p) => p.kernelName);
+  return [...WEBGPU_PATCHES.map((p) => p.kernelName), 'AddN'].filter((k) => originals.has(k));
+}
+
+/** WebGPU errors Dawn reported outside any error scope (an invalid pipeline leaves its output unwritten). */
+const uncaptured: string[] = [];
+export function webgpuUncapturedErrors(): string[] {
+  return [...uncaptured];
 }
 
 /**
