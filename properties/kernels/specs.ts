@@ -221,7 +221,7 @@ export const matmulSpec: KernelSpec = {
   group: 'matmul (BatchMatMul, _FusedMatMul incl. transposeA/B: dense layers and their gradients)',
   title: 'forward and gradients equal the float64 reference within γ_K·Σ|terms|',
   runs: 150,
-  webgpuRuns: 8,
+  webgpuRuns: 6,
   async run(backend, runs) {
     const fwd = new BoundTracker(`matmul forward [${backend}]`);
     const grd = new BoundTracker(`matmul gradients [${backend}]`);
