@@ -20,6 +20,9 @@ export default defineConfig({
           name: 'main',
           include: ['properties/**/*.test.ts', 'src/**/*.test.ts', 'golden/**/*.test.ts', 'bench/**/*.test.ts', 'vectors/**/*.test.ts'],
           exclude: ['**/*.webgpu.test.ts', '**/node_modules/**'],
+          // These tests read tensors synchronously: on a machine with a hardware WebGPU adapter the
+          // automatic backend choice must not land on webgpu (src/backend/backend.ts).
+          env: { DIFFUSION_ORACLE_WEBGPU: 'off' },
         },
       },
       {

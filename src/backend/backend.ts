@@ -198,6 +198,13 @@ export async function useBackend(name: BackendName, opts: { allowSoftware?: bool
 
 let current: BackendChoice | undefined;
 
+/**
+ * `DIFFUSION_ORACLE_WEBGPU=off` keeps webgpu out of the automatic choice (a forced
+ * DIFFUSION_ORACLE_BACKEND=webgpu still works): for code that reads tensors synchronously, such
+ * as the main test project (vitest.config.ts), on machines with a hardware WebGPU adapter.
+ */
+export const WEBGPU_AUTO_ENV = 'DIFFUSION_ORACLE_WEBGPU';
+
 /** The automatic order: TensorFlow with CUDA, WebGPU on a hardware adapter, TensorFlow on the CPU, wasm, cpu. */
 const AUTO_ORDER: readonly (BackendName | 'tensorflow-cuda')[] = ['tensorflow-cuda', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
 
@@ -227,7 +234,12 @@ export async function selectBackend(opts: SelectOptions = {}): Promise<BackendCh
   } else {
     const reasons: string[] = [];
     let found: BackendChoice | undefined;
+    const noWebgpu = /^(0|off|no|false)$/i.test(env[WEBGPU_AUTO_ENV] ?? '');
     for (const name of AUTO_ORDER) {
+      if (name === 'webgpu' && noWebgpu) {
+        reasons.push(`webgpu left out of the automatic choice (${WEBGPU_AUTO_ENV}=${env[WEBGPU_AUTO_ENV]})`);
+        continue;
+      }
       const probe = await probeBackend(name === 'tensorflow-cuda' ? 'tensorflow' : name);
       if (name === 'tensorflow-cuda') {
         if (probe.ok && probe.gpu) {
