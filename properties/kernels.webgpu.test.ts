@@ -7,7 +7,7 @@
  * reason, when the packages or any adapter are missing.
  */
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { installWebgpuPatches, uninstallWebgpuPatches, webgpuUncapturedErrors } from '../src/backend/webgpu.js';
 import { C_FN, gamma } from '../src/conformance/bounds/kernels.js';
 import { eachBackend, probeWebgpu, readAllAsync } from './kernels/check.js';

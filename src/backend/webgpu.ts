@@ -245,7 +245,7 @@ export async function registerWebgpuBackend(opts: { allowSoftware: boolean }): P
         try {
           return readSync(dataId);
         } catch (e) {
-          if (e instanceof ReferenceError && /OffscreenCanvas/.test(e.message)) throw new Error(WEBGPU_SYNC_READ_ERROR);
+          if (e instanceof ReferenceError && /OffscreenCanvas/.test(e.message)) throw new Error(WEBGPU_SYNC_READ_ERROR, { cause: e });
           throw e;
         }
       };
