@@ -13,7 +13,9 @@
  * reference,wasm,cpu: the backends present), --claims id,id (only these), --jobs J (parallel
  * processes, default 2), --out DIR (default soak-report: soak.json and soak.md), --crosscheck /
  * --no-crosscheck (the vitest tier cross-check files, once per seed, with DIFFUSION_ORACLE_SEED;
- * default on).
+ * default on), --selfcheck (also every broken implementation at every seed: each must be caught
+ * by a claim it names; an escape is reported as a failure of tier selfcheck-core/score),
+ * --only-selfcheck (the self-check alone).
  *
  * The seed sequence is fixed (`soakSeeds`), so two soak runs of the same size check the same seeds.
  * Each job (tier × seed, or a cross-check file run × seed) runs in a worker process (this file with
@@ -118,7 +120,7 @@ async function soakVitest(file: string, seed: number): Promise<SoakClaimResult[]
   const t0 = performance.now();
   const code = await new Promise<number>((res) => {
     const p = spawn(process.execPath, [resolve('node_modules/vitest/vitest.mjs'), 'run', file, '--reporter=json', `--outputFile=${outFile}`, '--maxWorkers=1', '--coverage.enabled=false'], {
-      env: { ...process.env, DIFFUSION_ORACLE_SEED: String(seed) },
+      env: { ...process.env, DIFFUSION_ORACLE_SEED: String(seed), DIFFUSION_ORACLE_SOAK: '1' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';
@@ -145,14 +147,47 @@ async function soakVitest(file: string, seed: number): Promise<SoakClaimResult[]
   return out;
 }
 
+/**
+ * The self-check at one seed: every broken implementation (core and score) against the claims,
+ * as properties/selfcheck-*.test.ts do (core: every core claim, no shrinking; score: the light
+ * claims plus the heavy ones it names). One result per bug: ok = caught by an expected claim.
+ */
+export async function soakSelfcheck(seed: number, which: 'core' | 'score'): Promise<SoakClaimResult[]> {
+  const { failingClaims } = await import('./suite.js');
+  const prev = setSeed(seed);
+  const out: SoakClaimResult[] = [];
+  try {
+    const bugs =
+      which === 'core'
+        ? (await import('./broken/core-bugs.js')).coreBugs.map((b) => ({ ...b, claims: undefined as Claim[] | undefined }))
+        : (await import('./broken/score-bugs.js')).scoreBugs.map((b) => ({ ...b, claims: undefined as Claim[] | undefined }));
+    const { coreClaims, coreClaimOptions } = await import('./claims/core.js');
+    const { scoreClaims } = await import('./claims/score.js');
+    coreClaimOptions.shrink = false;
+    for (const b of bugs) {
+      const t0 = performance.now();
+      const claims = which === 'core' ? coreClaims : scoreClaims.filter((c) => !c.heavy || b.expectedCaughtBy.includes(c.id));
+      const failed = await failingClaims(claims, b.impl);
+      const caught = failed.map((f) => f.id);
+      const ok = b.expectedCaughtBy.some((c) => caught.includes(c));
+      out.push({ tier: `selfcheck-${which}`, seed, claim: b.id, ok, ratio: NaN, ms: performance.now() - t0, message: ok ? undefined : `ESCAPED: caught by [${caught.join(', ')}], none of the expected [${b.expectedCaughtBy.join(', ')}]` });
+    }
+    coreClaimOptions.shrink = true;
+  } finally {
+    setSeed(prev);
+  }
+  return out;
+}
+
 interface Job {
-  kind: 'claims' | 'vitest';
+  kind: 'claims' | 'vitest' | 'selfcheck';
   tier: string;
   seed: number;
   only?: string[];
 }
 
 async function runJob(j: Job): Promise<SoakClaimResult[]> {
+  if (j.kind === 'selfcheck') return soakSelfcheck(j.seed, j.tier as 'core' | 'score');
   return j.kind === 'claims' ? soakClaims(j.tier, j.seed, j.only) : soakVitest(j.tier, j.seed);
 }
 
@@ -270,10 +305,11 @@ interface Args {
   jobs: number;
   out: string;
   crosscheck: boolean;
+  selfcheck: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { seeds: soakSeeds(10), tiers: [], jobs: 2, out: 'soak-report', crosscheck: true };
+  const a: Args = { seeds: soakSeeds(10), tiers: [], jobs: 2, out: 'soak-report', crosscheck: true, selfcheck: false };
   let tiers: string[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -290,10 +326,17 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--out') a.out = v();
     else if (k === '--crosscheck') a.crosscheck = true;
     else if (k === '--no-crosscheck') a.crosscheck = false;
+    else if (k === '--selfcheck') a.selfcheck = true;
+    else if (k === '--only-selfcheck') {
+      a.selfcheck = true;
+      a.crosscheck = false;
+      tiers = [];
+    }
     else throw new Error(`soak: unknown option ${k}`);
   }
   if (!a.seeds.every((s) => Number.isInteger(s) && s >= 0 && s < 2 ** 31)) throw new Error('soak: seeds must be integers in [0, 2^31)');
   a.tiers = tiers ?? ['reference', 'wasm', 'cpu'];
+  a.tiers = a.tiers.filter((t) => t !== '');
   return a;
 }
 
@@ -332,6 +375,7 @@ async function main(): Promise<void> {
   const jobs: Job[] = [];
   // Heavy jobs first so the two processes finish together.
   if (args.crosscheck && tiers.some((t) => t !== 'reference')) for (const s of args.seeds) for (const f of CROSSCHECK_FILES) jobs.push({ kind: 'vitest', tier: f, seed: s });
+  if (args.selfcheck) for (const s of args.seeds) for (const w of ['score', 'core']) jobs.push({ kind: 'selfcheck', tier: w, seed: s });
   for (const s of args.seeds) for (const t of tiers) jobs.push({ kind: 'claims', tier: t, seed: s, only: args.claims });
   console.log(`soak: ${args.seeds.length} seeds × [${tiers.join(', ')}]${args.crosscheck ? ' + cross-check files' : ''}: ${jobs.length} jobs on ${args.jobs} processes${skipped.length ? `; skipped: ${skipped.join('; ')}` : ''}`);
   const results: SoakClaimResult[] = [];
