@@ -725,37 +725,57 @@ const langevinSeed: Claim = {
 
 const pfOdeInvertible: Claim = {
   id: 'score.pf-ode-invertible',
-  title: 'PF-ODE encode (t_min → 1) then decode (1 → t_min) returns x; the round-trip error shrinks at least at the solver order',
+  title: 'PF-ODE encode (t_min → 1) then decode (1 → t_min) returns x; the RMS round-trip error shrinks at least at the solver order',
   catalog: 'claim 10 (E6, E7)',
   requires: ['scoreProcess', 'mixtureModel', 'scoreSampler'],
-  falseAlarmRate: 0,
+  falseAlarmRate: FALSE_ALARM_RATE,
   run(impl) {
-    // Round-trip error of an order-k one-step method is O(h^k): per doubling it must fall by at
-    // least 2^{k-0.5} (0.5 below the order for pre-asymptotic terms), and at the finest grid be
-    // ≤ 1e-3, 0.1% of the data scale (component SDs 0.55-0.77).
+    // Round-trip error of an order-k one-step method is O(h^k): per doubling the RMS error over
+    // ORDER_PATHS paths must fall by at least 2^{k-0.5} (0.5 below the order for pre-asymptotic
+    // terms; the measured population slopes are ≈ k+1 for Heun/DPM-Solver-2, k+1 for RK4 and k for
+    // DPM-Solver-3, whose slopes on 256 paths were 2.95-3.12), allowing z standard errors of the
+    // slope over the draw of the paths (delta method, as `rmsOrder`; z from FALSE_ALARM_RATE over the
+    // 8 tests). The old statistic, the max over 8 paths, has the near-cancelling-path problem of
+    // score.ode-order (issue 21): its ratio reached 0.80 of the limit on some draws. At the finest
+    // grid the largest path error must be ≤ 1e-3, 0.1% of the data scale (component SDs
+    // 0.55-0.77); the largest over 256 paths was 5.0e-4 (DPM-Solver-2).
     const tr = new ErrorTracker('score.pf-ode-invertible');
     const proc = impl.scoreProcess!('vp', VP);
     const mix = mixOf(MIX2);
-    const x = R.sampleMixture(R.noisyMixture(mix, proc.alpha(proc.tMin), proc.sigma(proc.tMin)), 8, new R.Rng(FC_SEED + 8));
-    const notes: string[] = [];
-    for (const c of [
+    const x = R.sampleMixture(R.noisyMixture(mix, proc.alpha(proc.tMin), proc.sigma(proc.tMin)), ORDER_PATHS, new R.Rng(FC_SEED + 8));
+    const cases = [
       { sampler: 'ode-heun', order: 2, steps: [25, 50, 100], spacing: 'time' as const },
       { sampler: 'ode-rk4', order: 4, steps: [10, 20, 40], spacing: 'time' as const },
       { sampler: 'dpm-solver-2', order: 2, steps: [20, 40, 80], spacing: 'logsnr' as const },
       { sampler: 'dpm-solver-3', order: 3, steps: [20, 40, 80], spacing: 'logsnr' as const },
-    ]) {
+    ];
+    const z = zTwoSided(bonferroni(FALSE_ALARM_RATE, 2 * cases.length));
+    const notes: string[] = [];
+    for (const c of cases) {
       const model = impl.mixtureModel!(MIX2, proc, 'eps');
       const s = impl.scoreSampler!(c.sampler);
-      const errs = c.steps.map((N) => {
+      const e2 = c.steps.map((N) => {
         const down = Array.from(R.makeTimeGrid(proc, N, { spacing: c.spacing }));
         const up = down.slice().reverse();
-        return maxAbsDiff(s(model, s(model, x, up), down), x);
+        const back = s(model, s(model, x, up), down);
+        return x.map((xi, i) => back[i].reduce((a, v, j) => a + (v - xi[j]) ** 2, 0));
       });
-      for (let i = 1; i < errs.length; i++) tr.atMost(`${c.sampler}: e(${c.steps[i]})·2^{k-0.5}/e(${c.steps[i - 1]})`, (errs[i] * 2 ** (c.order - 0.5)) / errs[i - 1], 1);
-      tr.atMost(`${c.sampler}: round-trip error at ${c.steps[2]} steps`, errs[2], 1e-3);
-      notes.push(`${c.sampler}: ${errs.map((e) => e.toExponential(2)).join(' → ')}`);
+      const n = x.length;
+      const M = e2.map((e) => e.reduce((a, b) => a + b, 0) / n);
+      if (!M.every(Number.isFinite)) tr.fail(`${c.sampler}: non-finite round-trip errors`);
+      for (let k = 1; k < c.steps.length; k++) {
+        const L = Math.log(c.steps[k] / c.steps[k - 1]);
+        const slope = Math.log(M[k - 1] / M[k]) / (2 * L);
+        const d = e2[k].map((_, i) => e2[k - 1][i] / M[k - 1] - e2[k][i] / M[k]);
+        const md = d.reduce((a, b) => a + b, 0) / n;
+        const se = Math.sqrt(d.reduce((a, b) => a + (b - md) ** 2, 0) / (n - 1) / n) / (2 * L);
+        tr.atMost(`${c.sampler}: RMS round-trip slope ${slope.toFixed(3)} from ${c.steps[k - 1]} to ${c.steps[k]} steps below ${c.order} - 0.5 by`, c.order - 0.5 - slope, z * se);
+      }
+      const worstFinest = Math.sqrt(Math.max(...e2[2]));
+      tr.atMost(`${c.sampler}: largest round-trip error at ${c.steps[2]} steps`, worstFinest, 1e-3);
+      notes.push(`${c.sampler}: RMS ${M.map((m) => Math.sqrt(m).toExponential(2)).join(' → ')}`);
     }
-    return tr.result(notes.join('; '));
+    return tr.result(`false-alarm rate ${FALSE_ALARM_RATE} (${2 * cases.length} slope z-tests, z = ${z.toFixed(2)}, ${ORDER_PATHS} paths); ${notes.join('; ')}`);
   },
 };
 
