@@ -9,11 +9,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { FC_SEED, setSeed, type Claim } from './harness.js';
-import { coreClaims, coreClaimOptions } from './claims/core.js';
-import { scoreClaims } from './claims/score.js';
-import { referenceImpl } from './impls/reference.js';
-import { referenceScoreImpl } from './impls/reference-score.js';
+import { FC_SEED, setSeed, type Claim } from '../src/conformance/harness.js';
+import { coreClaims, coreClaimOptions } from '../src/conformance/claims/core.js';
+import { scoreClaims } from '../src/conformance/claims/score.js';
+import { referenceImpl } from '../src/conformance/impls/reference.js';
+import { referenceScoreImpl } from '../src/conformance/impls/reference-score.js';
 
 function rotatingSeed(): { seed: number; source: string } {
   const env = process.env.DIFFUSION_ORACLE_ROTATING_SEED;

@@ -5,17 +5,17 @@
  * claims/score.ts). A broken implementation that once escaped for a seed is checked at that seed.
  */
 import { describe, it, expect, afterEach } from 'vitest';
-import { DEFAULT_SEED, FC_SEED, SEED_ENV, ClaimFailure, ErrorTracker, parseSeed, setSeed, underflowFloor, type Claim } from './harness.js';
-import { coreClaims } from './claims/core.js';
-import { scoreClaims } from './claims/score.js';
-import { scoreBugs } from './broken/score-bugs.js';
-import { referenceImpl } from './impls/reference.js';
-import { referenceScoreImpl } from './impls/reference-score.js';
-import { runConformance } from './kit.js';
-import { soakSeeds, ratioFromMessage, rateUpper95 } from './soak.js';
-import { probeBackends, useBackend } from '../src/gpu/backend.js';
-import { makeTfjsImpl } from './impls/tfjs.js';
-import type { DiffusionImpl } from './interface.js';
+import { DEFAULT_SEED, FC_SEED, SEED_ENV, ClaimFailure, ErrorTracker, parseSeed, setSeed, underflowFloor, type Claim } from '../src/conformance/harness.js';
+import { coreClaims } from '../src/conformance/claims/core.js';
+import { scoreClaims } from '../src/conformance/claims/score.js';
+import { scoreBugs } from '../src/conformance/broken/score-bugs.js';
+import { referenceImpl } from '../src/conformance/impls/reference.js';
+import { referenceScoreImpl } from '../src/conformance/impls/reference-score.js';
+import { runConformance } from '../src/conformance/kit.js';
+import { soakSeeds, ratioFromMessage, rateUpper95 } from '../src/conformance/soak.js';
+import { probeBackends, useBackend } from '../src/backend/backend.js';
+import { makeTfjsImpl } from '../src/conformance/impls/tfjs.js';
+import type { DiffusionImpl } from '../src/conformance/interface.js';
 
 const claim = (id: string): Claim => [...coreClaims, ...scoreClaims].find((c) => c.id === id)!;
 const initial = FC_SEED;
