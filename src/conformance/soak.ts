@@ -153,7 +153,20 @@ async function soakVitest(file: string, seed: number): Promise<SoakClaimResult[]
  * claims plus the heavy ones it names). One result per bug: ok = caught by an expected claim.
  */
 export async function soakSelfcheck(seed: number, which: 'core' | 'score'): Promise<SoakClaimResult[]> {
-  const { failingClaims } = await import('./suite.js');
+  // As suite.ts's failingClaims, without importing suite.ts (it imports vitest).
+  const failingClaims = async (claims: Claim[], impl: DiffusionImpl) => {
+    const failed: { id: string; message: string }[] = [];
+    for (const c of claims) {
+      if (!applicable(c, impl)) continue;
+      try {
+        const r = await c.run(impl);
+        if (!(r.worstError <= r.bound)) failed.push({ id: c.id, message: `worst error ${r.worstError} > bound ${r.bound}` });
+      } catch (e) {
+        failed.push({ id: c.id, message: (e as Error).message });
+      }
+    }
+    return failed;
+  };
   const prev = setSeed(seed);
   const out: SoakClaimResult[] = [];
   try {
