@@ -15,7 +15,7 @@
  * --no-crosscheck (the vitest tier cross-check files, once per seed, with DIFFUSION_ORACLE_SEED;
  * default on), --selfcheck (also every broken implementation at every seed: each must be caught
  * by a claim it names; an escape is reported as a failure of tier selfcheck-core/score),
- * --only-selfcheck (the self-check alone).
+ * --only-selfcheck (the self-check alone), --only-crosscheck (the cross-check files alone).
  *
  * The seed sequence is fixed (`soakSeeds`), so two soak runs of the same size check the same seeds.
  * Each job (tier × seed, or a cross-check file run × seed) runs in a worker process (this file with
@@ -318,6 +318,7 @@ interface Args {
   jobs: number;
   out: string;
   crosscheck: boolean;
+  onlyCrosscheck?: boolean;
   selfcheck: boolean;
 }
 
@@ -340,7 +341,10 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--crosscheck') a.crosscheck = true;
     else if (k === '--no-crosscheck') a.crosscheck = false;
     else if (k === '--selfcheck') a.selfcheck = true;
-    else if (k === '--only-selfcheck') {
+    else if (k === '--only-crosscheck') {
+      a.crosscheck = true;
+      a.onlyCrosscheck = true;
+    } else if (k === '--only-selfcheck') {
       a.selfcheck = true;
       a.crosscheck = false;
       tiers = [];
@@ -389,7 +393,7 @@ async function main(): Promise<void> {
   // Heavy jobs first so the two processes finish together.
   if (args.crosscheck && tiers.some((t) => t !== 'reference')) for (const s of args.seeds) for (const f of CROSSCHECK_FILES) jobs.push({ kind: 'vitest', tier: f, seed: s });
   if (args.selfcheck) for (const s of args.seeds) for (const w of ['score', 'core']) jobs.push({ kind: 'selfcheck', tier: w, seed: s });
-  for (const s of args.seeds) for (const t of tiers) jobs.push({ kind: 'claims', tier: t, seed: s, only: args.claims });
+  if (!args.onlyCrosscheck) for (const s of args.seeds) for (const t of tiers) jobs.push({ kind: 'claims', tier: t, seed: s, only: args.claims });
   console.log(`soak: ${args.seeds.length} seeds × [${tiers.join(', ')}]${args.crosscheck ? ' + cross-check files' : ''}: ${jobs.length} jobs on ${args.jobs} processes${skipped.length ? `; skipped: ${skipped.join('; ')}` : ''}`);
   const results: SoakClaimResult[] = [];
   let next = 0;
