@@ -248,6 +248,7 @@ export function rateUpper95(k: number, n: number): number {
 export function summarize(results: SoakClaimResult[], documented: Map<string, number | undefined>): SoakSummaryRow[] {
   const groups = new Map<string, SoakClaimResult[]>();
   for (const r of results) {
+    if (typeof r.ratio !== 'number') r.ratio = r.ok ? NaN : Infinity; // a result that crossed JSON
     const k = `${r.tier}\u0000${r.claim}`;
     if (!groups.has(k)) groups.set(k, []);
     groups.get(k)!.push(r);
@@ -402,7 +403,8 @@ async function main(): Promise<void> {
   await Promise.all(
     Array.from({ length: Math.min(args.jobs, jobs.length) }, () =>
       new Promise<void>((res, rej) => {
-        const w = fork(self, ['--worker'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+        // 'advanced' serialization keeps NaN (no ratio) and Infinity (a failure without one) apart.
+        const w = fork(self, ['--worker'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
         const give = () => {
           if (next >= jobs.length) {
             w.send({ exit: true });
