@@ -60,7 +60,9 @@ describe(`numpy harness ${suffix}`, () => {
       for (const g of data.testGroups) for (const c of g.tests) for (const fl of c.flags) flagged.set(fl, (flagged.get(fl) ?? new Set()).add(c.id));
     }
     const bugs = ['score_sign', 'mixture_weights', 'noisy_marginal', 'tweedie_scale', 'langevin_noise_scale', 'vp_sde_drift', 've_sde_increment',
-      'heun_correction', 'rk4_weights', 'dpm_lambda_direction', 'indi_extra_noise', 'cfg_scale_convention', 'score_matching_half'];
+      'heun_correction', 'rk4_weights', 'dpm_lambda_direction', 'indi_extra_noise', 'cfg_scale_convention', 'score_matching_half',
+      // σ-space (issue 14)
+      'karras_rho_power', 'sigma_final_zero', 'ancestral_clamp', 'ancestral_noise_level', 'heun_second_stage_sigma', 'dpmpp_2m_final_order', 'lms_coefficients', 'dpmpp_3m_second_derivative'];
     for (const bug of bugs) {
       const r = run('--inject-bug', bug, '--verbose');
       expect(r.status, bug).toBe(1);

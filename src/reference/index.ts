@@ -32,3 +32,7 @@ export * from './samplers.js';
 export * from './score_matching.js';
 export * from './vae.js';
 export * from './ancestral.js';
+export * from './sigma.js';
+export * from './brownian.js';
+export * from './k_euler.js';
+export * from './k_dpmpp.js';

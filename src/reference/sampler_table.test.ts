@@ -9,7 +9,7 @@ describe('sampler descriptors', () => {
   it('names are unique; every descriptor resolves; the deterministic list is the ODE solvers', () => {
     expect(new Set(SAMPLER_NAMES).size).toBe(SAMPLER_NAMES.length);
     for (const n of SAMPLER_NAMES) expect(typeof SAMPLERS[n], n).toBe('function');
-    expect([...DETERMINISTIC_SAMPLERS].sort()).toEqual(['dpm-solver++2m', 'dpm-solver-1', 'dpm-solver-2', 'dpm-solver-3', 'ode-euler', 'ode-heun', 'ode-rk4']);
+    expect([...DETERMINISTIC_SAMPLERS].sort()).toEqual(['dpm-solver++2m', 'dpm-solver-1', 'dpm-solver-2', 'dpm-solver-3', 'dpm_2', 'dpmpp_2m', 'euler', 'heun', 'lms', 'ode-euler', 'ode-heun', 'ode-rk4']);
     for (const d of SAMPLER_LIST) {
       expect(new Set(d.options.map((o) => o.name)).size, d.name).toBe(d.options.length);
       expect(d.checks.crosscheck.length, `${d.name}: a cross-check case`).toBeGreaterThan(0);

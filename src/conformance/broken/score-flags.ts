@@ -7,14 +7,14 @@
  */
 import type { DiffusionImpl, DiffusionModel, MixtureSpec, Process, SamplerFn } from '../interface.js';
 import { handwrittenAdapter } from '../impls/handwritten.js';
-import { scoreMembers } from '../impls/reference-score.js';
+import { scoreMembers, sigmaMembers } from '../impls/reference-score.js';
 import { scoreBugs } from './score-bugs.js';
 import * as R from '../../reference/index.js';
 import { named, noValidation } from './core-flags.js';
 
 const H = handwrittenAdapter;
 type Rows = Float64Array[];
-const HS: DiffusionImpl = { ...H, ...scoreMembers, name: 'handwritten + reference score members', precision: 'float64' };
+const HS: DiffusionImpl = { ...H, ...scoreMembers, ...sigmaMembers, name: 'handwritten + reference score members', precision: 'float64' };
 const refSampler = (n: string): SamplerFn => R.getSampler(n);
 const selfCheck = (id: string): DiffusionImpl => {
   const b = scoreBugs.find((x) => x.id === id);
