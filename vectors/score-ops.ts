@@ -165,6 +165,10 @@ function toEps(output: ModelOutput, out: ArrayLike<number>, x: Float64Array, pro
         return (xi - a * o) / s;
       case 'v':
         return (a * o + s * xi) / (a * a + s * s);
+      case 'flow': {
+        const { dAlpha, dSigma } = R.processRates(process, t);
+        return (a * o - dAlpha * xi) / (a * dSigma - s * dAlpha);
+      }
     }
   });
 }

@@ -23,7 +23,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DiffusionInputError, checkOneOf } from '../reference/errors.js';
 import type { Rng } from '../reference/rng.js';
-import { MODEL_OUTPUTS, checkProcess, type DiffusionModel, type ModelOutput, type Process, type Rows, type SamplerOptions } from '../reference/model.js';
+import { MODEL_OUTPUTS, checkProcess, processRates, type DiffusionModel, type ModelOutput, type Process, type Rows, type SamplerOptions } from '../reference/model.js';
 import { checkBatch as checkTensorBatch } from './common.js';
 
 export type { Process, ModelOutput };
@@ -99,7 +99,24 @@ export function modelEps(model: TensorDiffusionModel, x: tf.Tensor2D, t: number)
         [a / (a * a + s * s), out],
         [s / (a * a + s * s), x],
       ]);
+    case 'flow': {
+      const k = flowFactors(model, t);
+      return lincomb([
+        [a / k.det, out],
+        [-k.da / k.det, x],
+      ]);
+    }
   }
+}
+
+/** float64 twin: flowFactors of src/reference/model.ts (u = α' x_0 + σ' ε; det = α σ' - σ α'). */
+function flowFactors(model: TensorDiffusionModel, t: number): { ds: number; da: number; det: number } {
+  const a = model.process.alpha(t);
+  const s = model.process.sigma(t);
+  const { dAlpha: da, dSigma: ds } = processRates(model.process, t);
+  const det = a * ds - s * da;
+  if (!(det > 0) || !Number.isFinite(det)) throw new DiffusionInputError('t', t, "the flow velocity does not determine (x̂_0, ε̂) here (α σ' - σ α' ≤ 0)");
+  return { ds, da, det };
 }
 
 /** Score ∇log p_t(x) from any model output: -ε̂/σ (D3). float64 twin: modelScore. */
@@ -119,6 +136,13 @@ export function modelX0(model: TensorDiffusionModel, x: tf.Tensor2D, t: number):
     return lincomb([
       [a / (a * a + s * s), x],
       [-s / (a * a + s * s), callModel(model, x, t)],
+    ]);
+  }
+  if (model.output === 'flow') {
+    const k = flowFactors(model, t);
+    return lincomb([
+      [k.ds / k.det, x],
+      [-s / k.det, callModel(model, x, t)],
     ]);
   }
   if (!(a > 0)) throw new DiffusionInputError('t', t, 'x̂_0 from ε̂ or the score is undefined where α(t) = 0; use an x0- or v-model');

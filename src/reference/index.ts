@@ -32,3 +32,6 @@ export * from './samplers.js';
 export * from './score_matching.js';
 export * from './vae.js';
 export * from './ancestral.js';
+export * from './multistep.js';
+export * from './pndm.js';
+export * from './flow.js';
