@@ -184,6 +184,8 @@ const ve = R.veProcess({ sigmaMin: 0.01, sigmaMax: 10 });
 const disc = R.discreteVpProcess(R.betaSchedule('linear', 100, { scaleToT: true }));
 const indi = R.indiProcess();
 const indiS = R.indiProcess({ extraNoise: 0.5 });
+const flowP = R.flowProcess();
+const lsnr = (n: number) => Array.from(R.makeTimeGrid(vp, n, { spacing: 'logsnr' }));
 
 interface Case {
   label: string;
@@ -191,7 +193,7 @@ interface Case {
   process: Process;
   output: ModelOutput;
   grid: number[];
-  options: Omit<SamplerOptions, 'rng' | 'callback'>;
+  options: Omit<R.MultistepOptions, 'rng' | 'callback'>;
   scale?: number;
   guidance?: 'cfg' | 'classifier';
 }
@@ -218,6 +220,19 @@ const CASES: Case[] = [
   { label: 'dpm-solver++2m (x0-model)', sampler: 'dpm-solver++2m', process: vp, output: 'x0', grid: Array.from(R.makeTimeGrid(vp, 8, { spacing: 'logsnr' })), options: {} },
   { label: 'indi', sampler: 'indi', process: indi, output: 'x0', grid: Array.from(R.makeTimeGrid(indi, 10)), options: {} },
   { label: 'indi stochastic (c=0.5)', sampler: 'indi', process: indiS, output: 'x0', grid: Array.from(R.makeTimeGrid(indiS, 10)), options: { stochastic: true } },
+  // issue 15: multistep solvers (history carried across steps), PNDM/PLMS, rectified flow
+  { label: 'dpm-solver-2m', sampler: 'dpm-solver-2m', process: vp, output: 'eps', grid: lsnr(8), options: {} },
+  { label: 'dpm-solver-3m (v-model)', sampler: 'dpm-solver-3m', process: vp, output: 'v', grid: lsnr(8), options: {} },
+  { label: 'dpm-solver++3m (x0-model)', sampler: 'dpm-solver++3m', process: vp, output: 'x0', grid: lsnr(8), options: {} },
+  { label: 'dpm-solver++2s', sampler: 'dpm-solver++2s', process: vp, output: 'x0', grid: lsnr(6), options: {} },
+  { label: 'dpm-solver++3s', sampler: 'dpm-solver++3s', process: vp, output: 'eps', grid: lsnr(5), options: {} },
+  { label: 'unipc-bh1 order 3 (x0-model)', sampler: 'unipc-bh1', process: vp, output: 'x0', grid: lsnr(8), options: { order: 3 } },
+  { label: 'unipc-bh2', sampler: 'unipc-bh2', process: vp, output: 'eps', grid: lsnr(8), options: {} },
+  { label: 'deis tAB3', sampler: 'deis', process: vp, output: 'eps', grid: lsnr(8), options: {} },
+  { label: 'pndm', sampler: 'pndm', process: vp, output: 'eps', grid: Array.from(R.makeTimeGrid(vp, 8)), options: {} },
+  { label: 'plms (v-model)', sampler: 'plms', process: vp, output: 'v', grid: Array.from(R.makeTimeGrid(vp, 8)), options: {} },
+  { label: 'flow-euler (shift 3)', sampler: 'flow-euler', process: flowP, output: 'flow', grid: Array.from(R.makeFlowGrid(10, { shift: 3 })), options: {} },
+  { label: 'flow-heun (x0-model)', sampler: 'flow-heun', process: flowP, output: 'x0', grid: Array.from(R.makeFlowGrid(8, { shift: 3 })), options: {} },
   { label: 'classifier-free guidance w=2, ddim', sampler: 'ddim', process: disc, output: 'eps', grid: R.ancestralTimeGrid(100, 8, 'trailing'), options: { eta: 0 }, guidance: 'cfg' },
   { label: 'classifier guidance w=1.5, dpm-solver-2', sampler: 'dpm-solver-2', process: vp, output: 'eps', grid: Array.from(R.makeTimeGrid(vp, 6, { spacing: 'logsnr' })), options: {}, guidance: 'classifier' },
 ];

@@ -30,3 +30,7 @@ export * from './ode.js';
 export * from './dpm_solver.js';
 export * from './indi.js';
 export * from './guidance.js';
+// Multistep solvers and rectified flow (issue 15; float64 twins src/reference/multistep.ts, pndm.ts, flow.ts).
+export * as multistep from './multistep.js';
+export * as pndm from './pndm.js';
+export * as flow from './flow.js';

@@ -16,6 +16,9 @@ import { sampleOdeEuler, sampleOdeHeun, sampleOdeRk4 } from './ode.js';
 import { sampleDpmSolver1, sampleDpmSolver2, sampleDpmSolver3, sampleDpmSolverPP2M } from './dpm_solver.js';
 import { sampleIndi } from './indi.js';
 import { sampleDdpm, sampleDdim } from './ancestral.js';
+import { sampleDpmSolver2M, sampleDpmSolver3M, sampleDpmSolverPP3M, sampleDpmSolverPP2S, sampleDpmSolverPP3S, sampleUniPCBh1, sampleUniPCBh2, sampleDeis } from './multistep.js';
+import { samplePndm, samplePlms } from './pndm.js';
+import { sampleFlowEuler, sampleFlowHeun } from './flow.js';
 
 export { SAMPLER_NAMES, type SamplerName };
 
@@ -37,6 +40,18 @@ export const TENSOR_SAMPLERS: Readonly<Record<SamplerName, TensorSamplerFn>> = O
   indi: sampleIndi,
   ddpm: sampleDdpm,
   ddim: sampleDdim,
+  'dpm-solver-2m': sampleDpmSolver2M,
+  'dpm-solver-3m': sampleDpmSolver3M,
+  'dpm-solver++3m': sampleDpmSolverPP3M,
+  'dpm-solver++2s': sampleDpmSolverPP2S,
+  'dpm-solver++3s': sampleDpmSolverPP3S,
+  'unipc-bh1': sampleUniPCBh1,
+  'unipc-bh2': sampleUniPCBh2,
+  deis: sampleDeis,
+  pndm: samplePndm,
+  plms: samplePlms,
+  'flow-euler': sampleFlowEuler,
+  'flow-heun': sampleFlowHeun,
 });
 
 /** The tensor sampler of that name; throws naming `name` and listing the known ones otherwise. */

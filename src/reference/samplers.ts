@@ -12,6 +12,9 @@ import { sampleOdeEuler, sampleOdeHeun, sampleOdeRk4 } from './ode.js';
 import { sampleDpmSolver1, sampleDpmSolver2, sampleDpmSolver3, sampleDpmSolverPP2M } from './dpm_solver.js';
 import { sampleIndi } from './indi.js';
 import { sampleDdpm, sampleDdim } from './ancestral.js';
+import { sampleDpmSolver2M, sampleDpmSolver3M, sampleDpmSolverPP3M, sampleDpmSolverPP2S, sampleDpmSolverPP3S, sampleUniPCBh1, sampleUniPCBh2, sampleDeis } from './multistep.js';
+import { samplePndm, samplePlms } from './pndm.js';
+import { sampleFlowEuler, sampleFlowHeun } from './flow.js';
 
 export const SAMPLER_NAMES = [
   'langevin',
@@ -30,6 +33,18 @@ export const SAMPLER_NAMES = [
   'indi',
   'ddpm',
   'ddim',
+  'dpm-solver-2m',
+  'dpm-solver-3m',
+  'dpm-solver++3m',
+  'dpm-solver++2s',
+  'dpm-solver++3s',
+  'unipc-bh1',
+  'unipc-bh2',
+  'deis',
+  'pndm',
+  'plms',
+  'flow-euler',
+  'flow-heun',
 ] as const;
 export type SamplerName = (typeof SAMPLER_NAMES)[number];
 
@@ -51,10 +66,25 @@ export const SAMPLERS: Readonly<Record<SamplerName, SamplerFn>> = Object.freeze(
   indi: sampleIndi,
   ddpm: sampleDdpm,
   ddim: sampleDdim,
+  'dpm-solver-2m': sampleDpmSolver2M,
+  'dpm-solver-3m': sampleDpmSolver3M,
+  'dpm-solver++3m': sampleDpmSolverPP3M,
+  'dpm-solver++2s': sampleDpmSolverPP2S,
+  'dpm-solver++3s': sampleDpmSolverPP3S,
+  'unipc-bh1': sampleUniPCBh1,
+  'unipc-bh2': sampleUniPCBh2,
+  deis: sampleDeis,
+  pndm: samplePndm,
+  plms: samplePlms,
+  'flow-euler': sampleFlowEuler,
+  'flow-heun': sampleFlowHeun,
 });
 
+/** The multistep / flow samplers of issue 15 (multistep.ts, pndm.ts, flow.ts). */
+export const MULTISTEP_SAMPLERS: readonly SamplerName[] = ['dpm-solver-2m', 'dpm-solver-3m', 'dpm-solver++3m', 'dpm-solver++2s', 'dpm-solver++3s', 'unipc-bh1', 'unipc-bh2', 'deis', 'pndm', 'plms', 'flow-euler', 'flow-heun'];
+
 /** Deterministic samplers (no rng): the PF-ODE solvers and DPM-Solvers (and InDI without noise). */
-export const DETERMINISTIC_SAMPLERS: readonly SamplerName[] = ['ode-euler', 'ode-heun', 'ode-rk4', 'dpm-solver-1', 'dpm-solver-2', 'dpm-solver-3', 'dpm-solver++2m'];
+export const DETERMINISTIC_SAMPLERS: readonly SamplerName[] = ['ode-euler', 'ode-heun', 'ode-rk4', 'dpm-solver-1', 'dpm-solver-2', 'dpm-solver-3', 'dpm-solver++2m', ...MULTISTEP_SAMPLERS];
 
 /** The sampler of that name; throws naming `name` and listing the known ones otherwise. */
 export function getSampler(name: string): SamplerFn {
