@@ -80,16 +80,16 @@ export function sampleDpmSolverMultistep(model: TensorDiffusionModel, x: tf.Tens
   return runMultistep(dpmSolverScheme(options.prediction ?? 'noise', options.solverType ?? 'dpmsolver'), model, x, timeGrid, options, 2);
 }
 export function sampleDpmSolver2M(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorMultistepOptions = {}): tf.Tensor2D {
-  return runMultistep(dpmSolverScheme('noise', options.solverType ?? 'dpmsolver'), model, x, timeGrid, { ...options, order: 2 });
+  return runMultistep(dpmSolverScheme('noise', options.solverType ?? 'dpmsolver'), model, x, timeGrid, { ...options, order: options.order ?? 2 });
 }
 export function sampleDpmSolver3M(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorMultistepOptions = {}): tf.Tensor2D {
-  return runMultistep(dpmSolverScheme('noise', options.solverType ?? 'dpmsolver'), model, x, timeGrid, { ...options, order: 3 });
+  return runMultistep(dpmSolverScheme('noise', options.solverType ?? 'dpmsolver'), model, x, timeGrid, { ...options, order: options.order ?? 3 });
 }
 export function sampleDpmSolverPP2MFinal(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorMultistepOptions = {}): tf.Tensor2D {
-  return runMultistep(dpmSolverScheme('data', options.solverType ?? 'dpmsolver'), model, x, timeGrid, { ...options, order: 2 });
+  return runMultistep(dpmSolverScheme('data', options.solverType ?? 'dpmsolver'), model, x, timeGrid, { ...options, order: options.order ?? 2 });
 }
 export function sampleDpmSolverPP3M(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorMultistepOptions = {}): tf.Tensor2D {
-  return runMultistep(dpmSolverScheme('data', options.solverType ?? 'dpmsolver'), model, x, timeGrid, { ...options, order: 3 });
+  return runMultistep(dpmSolverScheme('data', options.solverType ?? 'dpmsolver'), model, x, timeGrid, { ...options, order: options.order ?? 3 });
 }
 export function sampleUniPC(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorMultistepOptions = {}): tf.Tensor2D {
   return runMultistep(unipcScheme(options.prediction ?? 'data', options.variant ?? 'bh2', options.corrector ?? true), model, x, timeGrid, options, 2);

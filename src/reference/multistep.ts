@@ -473,12 +473,12 @@ export function sampleDpmSolverMultistep(model: DiffusionModel, x: Rows, timeGri
 
 /** DPM-Solver-2M (noise prediction, order 2, lowerOrderFinal). */
 export function sampleDpmSolver2M(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: MultistepOptions = {}): Float64Array[] {
-  return runMultistep(dpmSolverScheme('noise', options.solverType ?? 'dpmsolver'), model, x, timeGrid, { ...options, order: 2 });
+  return runMultistep(dpmSolverScheme('noise', options.solverType ?? 'dpmsolver'), model, x, timeGrid, { ...options, order: options.order ?? 2 });
 }
 
 /** DPM-Solver-3M (noise prediction, order 3, lowerOrderFinal). */
 export function sampleDpmSolver3M(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: MultistepOptions = {}): Float64Array[] {
-  return runMultistep(dpmSolverScheme('noise', options.solverType ?? 'dpmsolver'), model, x, timeGrid, { ...options, order: 3 });
+  return runMultistep(dpmSolverScheme('noise', options.solverType ?? 'dpmsolver'), model, x, timeGrid, { ...options, order: options.order ?? 3 });
 }
 
 /**
@@ -486,12 +486,12 @@ export function sampleDpmSolver3M(model: DiffusionModel, x: Rows, timeGrid: Arra
  * is dpm_solver.ts's sampleDpmSolverPP2M (the registry's 'dpm-solver++2m', kept as it was).
  */
 export function sampleDpmSolverPP2MFinal(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: MultistepOptions = {}): Float64Array[] {
-  return runMultistep(dpmSolverScheme('data', options.solverType ?? 'dpmsolver'), model, x, timeGrid, { ...options, order: 2 });
+  return runMultistep(dpmSolverScheme('data', options.solverType ?? 'dpmsolver'), model, x, timeGrid, { ...options, order: options.order ?? 2 });
 }
 
 /** DPM-Solver++(3M) (data prediction, order 3, lowerOrderFinal). */
 export function sampleDpmSolverPP3M(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: MultistepOptions = {}): Float64Array[] {
-  return runMultistep(dpmSolverScheme('data', options.solverType ?? 'dpmsolver'), model, x, timeGrid, { ...options, order: 3 });
+  return runMultistep(dpmSolverScheme('data', options.solverType ?? 'dpmsolver'), model, x, timeGrid, { ...options, order: options.order ?? 3 });
 }
 
 /** UniPC (UniP + UniC), options.variant 'bh1' | 'bh2', options.order 1-3 (default 2), data prediction by default. */
