@@ -1,5 +1,5 @@
 /**
- * Benchmark of the wasm kernel patches (src/gpu/kernels): GFLOP/s of each patched kernel with the
+ * Benchmark of the wasm kernel patches (src/backend/kernels): GFLOP/s of each patched kernel with the
  * tfjs 4.22 original ("before") and with our patch ("after"), on shapes of a small MNIST U-Net.
  *
  * Run:  npm run build && node dist/bench/kernels.js [--quick]
@@ -14,8 +14,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../src/gpu/backend.js';
-import { installKernelPatches, uninstallKernelPatches } from '../src/gpu/kernels/index.js';
+import { useBackend } from '../src/backend/backend.js';
+import { installKernelPatches, uninstallKernelPatches } from '../src/backend/kernels/index.js';
 
 interface Row {
   kernel: string;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Peer benchmark (issue 7, workload 5): the U-Net of src/gpu/unet.ts and its training step in
+"""Peer benchmark (issue 7, workload 5): the U-Net of src/train/unet.ts and its training step in
 PyTorch on the CPU, with the same shapes and batch sizes as the TensorFlow.js benchmark.
 
 Called by `diffusion-oracle bench` (src/bench/peers.ts) when `import torch` works; it prints one
@@ -19,7 +19,7 @@ The model (NCHW here, NHWC in tfjs; the arithmetic is the same):
 The parameter count is printed so the caller can check it equals the tfjs model's.
 Training step: x_t = sqrt(abar_t) x0 + sqrt(1-abar_t) eps (linear schedule, T = 1000), loss =
 mean squared error of the eps prediction, backward, global-norm clipping at 1, Adam (lr 1e-3),
-EMA (0.999) of the weights - the steps of src/gpu/train.ts.
+EMA (0.999) of the weights - the steps of src/train/train.ts.
 """
 import argparse
 import json

@@ -16,11 +16,11 @@
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../src/gpu/backend.js';
+import { selectBackend } from '../src/backend/backend.js';
 import { ddimStepCoefs } from '../src/gpu/ancestral.js';
 import { lincomb, modelEps, type TensorSamplerFn } from '../src/gpu/model.js';
-import { initParamValues } from '../src/gpu/nn.js';
-import { unetApply, unetParamSpecs } from '../src/gpu/unet.js';
+import { initParamValues } from '../src/train/nn.js';
+import { unetApply, unetParamSpecs } from '../src/train/unet.js';
 import { processBetas } from '../src/reference/ancestral.js';
 import { Rng } from '../src/reference/rng.js';
 import { makeSchedule } from '../src/reference/schedules.js';

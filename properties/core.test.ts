@@ -1,10 +1,10 @@
 /**
- * The core claims (properties/claims/core.ts) run against the float64 reference.
+ * The core claims (src/conformance/claims/core.ts) run against the float64 reference.
  */
 import { expect, it } from 'vitest';
-import { registerClaims } from './suite.js';
-import { coreClaims } from './claims/core.js';
-import { referenceImpl } from './impls/reference.js';
+import { registerClaims } from '../src/conformance/suite.js';
+import { coreClaims } from '../src/conformance/claims/core.js';
+import { referenceImpl } from '../src/conformance/impls/reference.js';
 
 registerClaims('core claims', coreClaims, referenceImpl);
 

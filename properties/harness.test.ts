@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { normalQuantile, zTwoSided, bonferroni, ErrorTracker, ClaimFailure, unitRoundoff, applicable, missingMembers, type Claim } from './harness.js';
-import type { DiffusionImpl } from './interface.js';
+import { normalQuantile, zTwoSided, bonferroni, ErrorTracker, ClaimFailure, unitRoundoff, applicable, missingMembers, type Claim } from '../src/conformance/harness.js';
+import type { DiffusionImpl } from '../src/conformance/interface.js';
 
 // Quantiles computed with mpmath at 30 digits (√2·erfinv(2p-1)) for the exact double p.
 describe('harness: thresholds from false-alarm rates', () => {

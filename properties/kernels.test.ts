@@ -3,7 +3,7 @@
  * patches) against the float64 reference layers of src/reference/layers, forward and backward,
  * on every backend that loads here (tensorflow, wasm, cpu). Shapes and values come from fast-check
  * with the suite's fixed seed; each comparison uses the per-element float32 bound derived in
- * properties/kernels/bounds.ts (never tuned), and each spec logs its worst error beside its bound.
+ * src/conformance/bounds/kernels.ts (never tuned), and each spec logs its worst error beside its bound.
  *
  * The reference gradients themselves are checked against central finite differences in
  * src/reference/layers/layers.test.ts. Known-wrong tfjs kernels are demonstrated by tests that
@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { describe, expect } from 'vitest';
-import { FC_SEED } from './harness.js';
+import { FC_SEED } from '../src/conformance/harness.js';
 import { Rng } from '../src/reference/rng.js';
 import {
   absNd,
@@ -34,10 +34,10 @@ import {
   axisGeometry,
   type AdamState,
 } from '../src/reference/layers/index.js';
-import { installKernelPatches, uninstallKernelPatches } from '../src/gpu/kernels/index.js';
-import type { BackendName } from '../src/gpu/backend.js';
+import { installKernelPatches, uninstallKernelPatches } from '../src/backend/kernels/index.js';
+import type { BackendName } from '../src/backend/backend.js';
 import { BoundTracker, eachBackend, f32Normal, readAll, relativeDiscrepancy, toTensor } from './kernels/check.js';
-import { adamBounds, avgPoolBound, avgPoolGradBound, dotBound, gamma, groupNormBounds, siluBounds, upsampleGradBound } from './kernels/bounds.js';
+import { adamBounds, avgPoolBound, avgPoolGradBound, dotBound, gamma, groupNormBounds, siluBounds, upsampleGradBound } from '../src/conformance/bounds/kernels.js';
 import { groupNormTf, maxPool2GradReference, siluTf, upsample2Tf } from './kernels/composites.js';
 
 const seedArb = fc.integer({ min: 1, max: 2 ** 30 });

@@ -42,14 +42,14 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_NAMES, probeBackends, useBackend } from '../src/gpu/backend.js';
+import { BACKEND_NAMES, probeBackends, useBackend } from '../src/backend/backend.js';
 import * as R from '../src/reference/index.js';
 import { DiffusionInputError } from '../src/reference/errors.js';
-import type { DiffusionModel, ModelOutput, Process, Rows, SamplerOptions } from '../src/reference/model.js';
+import type { DiffusionModel, ModelOutput, Process, Rows } from '../src/reference/model.js';
 import { hostModel, makeTensorModel, type TensorDiffusionModel, type TensorSamplerOptions } from '../src/gpu/model.js';
-import { TENSOR_SAMPLERS, getTensorSampler } from '../src/gpu/samplers.js';
+import { TENSOR_FAMILIES, TENSOR_SAMPLERS, getTensorSampler } from '../src/gpu/samplers.js';
 import { classifierFreeGuidance as tCfg, classifierGuidance as tCg } from '../src/gpu/guidance.js';
-import { FC_SEED } from './harness.js';
+import { FC_SEED } from '../src/conformance/harness.js';
 
 const u = 2 ** -24;
 const KAPPA = 12;
@@ -184,8 +184,6 @@ const ve = R.veProcess({ sigmaMin: 0.01, sigmaMax: 10 });
 const disc = R.discreteVpProcess(R.betaSchedule('linear', 100, { scaleToT: true }));
 const indi = R.indiProcess();
 const indiS = R.indiProcess({ extraNoise: 0.5 });
-const flowP = R.flowProcess();
-const lsnr = (n: number) => Array.from(R.makeTimeGrid(vp, n, { spacing: 'logsnr' }));
 
 interface Case {
   label: string;
@@ -193,46 +191,28 @@ interface Case {
   process: Process;
   output: ModelOutput;
   grid: number[];
-  options: Omit<R.MultistepOptions, 'rng' | 'callback'>;
+  options: Omit<R.SamplerOptions, 'rng' | 'callback'>;
   scale?: number;
   guidance?: 'cfg' | 'classifier';
 }
 
+/** The cross-check's meaning of the descriptors' test-process names (src/reference/samplers.ts TestProcess). */
+const TEST_PROCESSES: Record<R.TestProcess, Process | null> = { vp, ve, 'discrete-vp': disc, indi, 'indi-extra-noise': indiS, 'seed-4.3': null, flow: R.flowProcess() };
+
+function caseOf(d: R.SamplerDescriptor & { name: R.SamplerName }, c: R.CrossCheck): Case {
+  const process = TEST_PROCESSES[c.process];
+  if (!process) throw new Error(`${d.name}: no cross-check process '${c.process}'`);
+  const grid = c.grid
+    ? [...c.grid]
+    : d.grid === 'integer'
+      ? R.ancestralTimeGrid(process.tMax, c.steps!, c.spacing as 'leading')
+      : Array.from(R.makeTimeGrid(process, c.steps!, { spacing: (c.spacing ?? 'time') as 'time' }));
+  return { label: c.label, sampler: d.name, process, output: c.output, grid, options: { ...(c.options ?? {}) }, ...(c.scale ? { scale: c.scale } : {}) };
+}
+
+/** Every sampler's runs from the descriptor table, plus guidance on two of them. */
 const CASES: Case[] = [
-  { label: 'ddpm posterior, trailing 10', sampler: 'ddpm', process: disc, output: 'eps', grid: R.ancestralTimeGrid(100, 10, 'trailing'), options: { variance: 'posterior' } },
-  { label: 'ddpm beta, leading 10', sampler: 'ddpm', process: disc, output: 'eps', grid: R.ancestralTimeGrid(100, 10, 'leading'), options: { variance: 'beta' } },
-  { label: 'ddim η=0, linspace 8', sampler: 'ddim', process: disc, output: 'eps', grid: R.ancestralTimeGrid(100, 8, 'linspace'), options: { eta: 0 } },
-  { label: 'ddim η=0.5, leading 8', sampler: 'ddim', process: disc, output: 'v', grid: R.ancestralTimeGrid(100, 8, 'leading'), options: { eta: 0.5 } },
-  { label: 'ddim η=1, trailing 8', sampler: 'ddim', process: disc, output: 'x0', grid: R.ancestralTimeGrid(100, 8, 'trailing'), options: { eta: 1 } },
-  { label: 'ode-euler VP', sampler: 'ode-euler', process: vp, output: 'eps', grid: Array.from(R.makeTimeGrid(vp, 10, { spacing: 'logsnr' })), options: {} },
-  { label: 'ode-heun VP (v-model)', sampler: 'ode-heun', process: vp, output: 'v', grid: Array.from(R.makeTimeGrid(vp, 8, { spacing: 'logsnr' })), options: {} },
-  { label: 'ode-rk4 VP', sampler: 'ode-rk4', process: vp, output: 'eps', grid: Array.from(R.makeTimeGrid(vp, 6, { spacing: 'logsnr' })), options: {} },
-  { label: 'euler-maruyama VP (score)', sampler: 'euler-maruyama', process: vp, output: 'score', grid: Array.from(R.makeTimeGrid(vp, 10)), options: { denoiseLastStep: true } },
-  { label: 'vp-reverse-sde (eq. 103)', sampler: 'vp-reverse-sde', process: vp, output: 'eps', grid: Array.from(R.makeTimeGrid(vp, 10)), options: {} },
-  { label: 've-reverse-sde (eq. 107)', sampler: 've-reverse-sde', process: ve, output: 'eps', grid: Array.from(R.makeTimeGrid(ve, 10)), options: {}, scale: 10 },
-  { label: 'predictor-corrector VP', sampler: 'predictor-corrector', process: vp, output: 'eps', grid: Array.from(R.makeTimeGrid(vp, 8)), options: { correctorSteps: 1, snr: 0.16 } },
-  { label: 'predictor-corrector VE', sampler: 'predictor-corrector', process: ve, output: 'score', grid: Array.from(R.makeTimeGrid(ve, 8)), options: { correctorSteps: 2, snr: 0.16 }, scale: 10 },
-  { label: 'langevin at VP t=0.05', sampler: 'langevin', process: vp, output: 'score', grid: [0.05], options: { stepSize: 0.002, stepsPerLevel: 10 } },
-  { label: 'annealed-langevin VE', sampler: 'annealed-langevin', process: ve, output: 'eps', grid: Array.from(R.makeTimeGrid(ve, 5)), options: { stepSize: 2e-5, stepsPerLevel: 2 }, scale: 10 },
-  { label: 'dpm-solver-1', sampler: 'dpm-solver-1', process: vp, output: 'eps', grid: Array.from(R.makeTimeGrid(vp, 8, { spacing: 'logsnr' })), options: {} },
-  { label: 'dpm-solver-2', sampler: 'dpm-solver-2', process: vp, output: 'eps', grid: Array.from(R.makeTimeGrid(vp, 6, { spacing: 'logsnr' })), options: {} },
-  { label: 'dpm-solver-3', sampler: 'dpm-solver-3', process: vp, output: 'eps', grid: Array.from(R.makeTimeGrid(vp, 5, { spacing: 'logsnr' })), options: {} },
-  { label: 'dpm-solver++2m (x0-model)', sampler: 'dpm-solver++2m', process: vp, output: 'x0', grid: Array.from(R.makeTimeGrid(vp, 8, { spacing: 'logsnr' })), options: {} },
-  { label: 'indi', sampler: 'indi', process: indi, output: 'x0', grid: Array.from(R.makeTimeGrid(indi, 10)), options: {} },
-  { label: 'indi stochastic (c=0.5)', sampler: 'indi', process: indiS, output: 'x0', grid: Array.from(R.makeTimeGrid(indiS, 10)), options: { stochastic: true } },
-  // issue 15: multistep solvers (history carried across steps), PNDM/PLMS, rectified flow
-  { label: 'dpm-solver-2m', sampler: 'dpm-solver-2m', process: vp, output: 'eps', grid: lsnr(8), options: {} },
-  { label: 'dpm-solver-3m (v-model)', sampler: 'dpm-solver-3m', process: vp, output: 'v', grid: lsnr(8), options: {} },
-  { label: 'dpm-solver++3m (x0-model)', sampler: 'dpm-solver++3m', process: vp, output: 'x0', grid: lsnr(8), options: {} },
-  { label: 'dpm-solver++2s', sampler: 'dpm-solver++2s', process: vp, output: 'x0', grid: lsnr(6), options: {} },
-  { label: 'dpm-solver++3s', sampler: 'dpm-solver++3s', process: vp, output: 'eps', grid: lsnr(5), options: {} },
-  { label: 'unipc-bh1 order 3 (x0-model)', sampler: 'unipc-bh1', process: vp, output: 'x0', grid: lsnr(8), options: { order: 3 } },
-  { label: 'unipc-bh2', sampler: 'unipc-bh2', process: vp, output: 'eps', grid: lsnr(8), options: {} },
-  { label: 'deis tAB3', sampler: 'deis', process: vp, output: 'eps', grid: lsnr(8), options: {} },
-  { label: 'pndm', sampler: 'pndm', process: vp, output: 'eps', grid: Array.from(R.makeTimeGrid(vp, 8)), options: {} },
-  { label: 'plms (v-model)', sampler: 'plms', process: vp, output: 'v', grid: Array.from(R.makeTimeGrid(vp, 8)), options: {} },
-  { label: 'flow-euler (shift 3)', sampler: 'flow-euler', process: flowP, output: 'flow', grid: Array.from(R.makeFlowGrid(10, { shift: 3 })), options: {} },
-  { label: 'flow-heun (x0-model)', sampler: 'flow-heun', process: flowP, output: 'x0', grid: Array.from(R.makeFlowGrid(8, { shift: 3 })), options: {} },
+  ...R.SAMPLER_LIST.flatMap((d) => d.checks.crosscheck.map((c) => caseOf(d, c))),
   { label: 'classifier-free guidance w=2, ddim', sampler: 'ddim', process: disc, output: 'eps', grid: R.ancestralTimeGrid(100, 8, 'trailing'), options: { eta: 0 }, guidance: 'cfg' },
   { label: 'classifier guidance w=1.5, dpm-solver-2', sampler: 'dpm-solver-2', process: vp, output: 'eps', grid: Array.from(R.makeTimeGrid(vp, 6, { spacing: 'logsnr' })), options: {}, guidance: 'classifier' },
 ];
@@ -408,6 +388,12 @@ describe('samplers cross-check: setup', () => {
     expect(Object.keys(TENSOR_SAMPLERS).sort()).toEqual([...R.SAMPLER_NAMES].sort());
     const covered = new Set(CASES.map((c) => c.sampler));
     for (const n of R.SAMPLER_NAMES) expect(covered.has(n), n).toBe(true);
+    // Each descriptor's function resolves in both tiers' family files under the same export name.
+    for (const d of R.SAMPLER_LIST) {
+      expect((R.REFERENCE_FAMILIES[d.family] as Record<string, unknown>)[d.fn], `reference ${d.family}.${d.fn}`).toBe(R.SAMPLERS[d.name]);
+      expect((TENSOR_FAMILIES[d.family] as Record<string, unknown>)[d.fn], `gpu ${d.family}.${d.fn}`).toBe(TENSOR_SAMPLERS[d.name]);
+      expect(typeof TENSOR_SAMPLERS[d.name], d.name).toBe('function');
+    }
     expect(() => getTensorSampler('ddim2')).toThrow(DiffusionInputError);
   });
   it('the bounds are finite and positive, and the reference trajectories are non-trivial', () => {
@@ -518,7 +504,7 @@ for (const name of BACKEND_NAMES) {
     });
 
     it('bad input is named: NaN in x, missing noise source, a diverging sampler, inadmissible η', () => {
-      const c = CASES[0];
+      const c = CASES.find((k) => k.sampler === 'ddpm')!; // the first ddpm case (a discrete-VP integer grid)
       const { tensor } = buildModels(c, linear);
       const before = tf.memory().numTensors;
       const bad = tf.tensor2d([0, NaN, 1, 2], [2, 2]);

@@ -1,12 +1,12 @@
 /**
- * The score-based family's claims (properties/claims/score.ts) against the float64 reference.
+ * The score-based family's claims (src/conformance/claims/score.ts) against the float64 reference.
  * Heavy claims (sampling distribution, convergence orders, weak convergence, Langevin, guidance
  * sampling, Tweedie Monte Carlo) take a few seconds each; see docs/samplers.md for timings.
  */
 import { expect, it } from 'vitest';
-import { registerClaims } from './suite.js';
-import { scoreClaims } from './claims/score.js';
-import { referenceScoreImpl } from './impls/reference-score.js';
+import { registerClaims } from '../src/conformance/suite.js';
+import { scoreClaims } from '../src/conformance/claims/score.js';
+import { referenceScoreImpl } from '../src/conformance/impls/reference-score.js';
 
 registerClaims('score family (claims 7-11)', scoreClaims, referenceScoreImpl);
 

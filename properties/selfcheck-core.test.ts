@@ -1,12 +1,12 @@
 /**
  * Self-check of the core claims: every deliberately broken implementation in
- * properties/broken/core-bugs.ts (one classic bug each) must be rejected by the core claims, and
+ * src/conformance/broken/core-bugs.ts (one classic bug each) must be rejected by the core claims, and
  * by at least one of the claims named as expected to catch it. Prints which claims caught each bug.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { failingClaims } from './suite.js';
-import { coreClaims, coreClaimOptions } from './claims/core.js';
-import { coreBugs } from './broken/core-bugs.js';
+import { failingClaims } from '../src/conformance/suite.js';
+import { coreClaims, coreClaimOptions } from '../src/conformance/claims/core.js';
+import { coreBugs } from '../src/conformance/broken/core-bugs.js';
 
 describe('self-check: the core claims reject each broken implementation', () => {
   // A failing property needs no minimal counterexample here: skip fast-check's shrinking.

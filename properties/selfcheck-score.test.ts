@@ -1,13 +1,13 @@
 /**
  * Self-check of the score-family claims: every broken implementation in
- * properties/broken/score-bugs.ts must be rejected by at least one of the claims named as expected
+ * src/conformance/broken/score-bugs.ts must be rejected by at least one of the claims named as expected
  * to catch it. To keep the time modest, each bug is run against every non-heavy claim plus the
  * heavy claims it names (the heavy ones take seconds each); the output lists what caught it.
  */
 import { describe, it, expect } from 'vitest';
-import { failingClaims } from './suite.js';
-import { scoreClaims } from './claims/score.js';
-import { scoreBugs } from './broken/score-bugs.js';
+import { failingClaims } from '../src/conformance/suite.js';
+import { scoreClaims } from '../src/conformance/claims/score.js';
+import { scoreBugs } from '../src/conformance/broken/score-bugs.js';
 
 describe('self-check: the score claims reject each broken sampler / oracle', () => {
   it('has at least 8 broken implementations with distinct ids, each naming existing claims', () => {

@@ -6,9 +6,9 @@
  * Its counterpart, that the claims still reject real bugs, is the self-check (selfcheck-core).
  */
 import { it, expect } from 'vitest';
-import { coreClaims } from './claims/core.js';
-import { referenceImpl } from './impls/reference.js';
-import type { DiffusionImpl } from './interface.js';
+import { coreClaims } from '../src/conformance/claims/core.js';
+import { referenceImpl } from '../src/conformance/impls/reference.js';
+import type { DiffusionImpl } from '../src/conformance/interface.js';
 
 const alphaBarCumprod = (b: ArrayLike<number>, t: number) => {
   let p = 1;

@@ -908,7 +908,7 @@ ADAPTER = {
     "normalKl": lambda i: {"out": normal_kl(vec(i["mean1"]), vec(i["logVar1"], i["mean1"]), vec(i["mean2"], i["mean1"]), vec(i["logVar2"], i["mean1"]))},
     "discretizedGaussianLogLikelihood": lambda i: {"out": discretized_gaussian_log_likelihood(vec(i["x"]), vec(i["mean"], i["x"]), vec(i["logScale"], i["x"]))},
     "vbTerms": lambda i: {"out": vb_terms_bpd(Diffusion(i["betas"]), _affine_model(i["model"]), vec(i["x0"]), i["t"], vec(i["noise"], i["x0"]))},
-    # score family: specs are plain JSON (see vectors/score-ops.ts and the files' headers)
+    # score family: specs are plain JSON (see src/conformance/vectors/score-ops.ts and the files' headers)
     "mixtureLogPdf": lambda i: {"out": Mixture(i["mixture"]).log_pdf(i["alpha"], i["sigma"], i["x"])},
     "mixtureScore": lambda i: {"out": Mixture(i["mixture"]).score(i["alpha"], i["sigma"], i["x"])},
     "mixturePosteriorMean": lambda i: {"out": Mixture(i["mixture"]).posterior_mean(i["alpha"], i["sigma"], i["x"])},

@@ -7,9 +7,9 @@
  *    float32 tolerances.
  */
 import { describe, expect, it } from 'vitest';
-import { registerConformance, runConformance, formatReport, loadVectors, worstErrorRatio } from '../properties/kit.js';
-import { handwrittenAdapter } from '../examples/handwritten-adapter.js';
-import { prepareTfjsImpl } from '../properties/impls/tfjs.js';
+import { registerConformance, runConformance, formatReport, loadVectors, worstErrorRatio } from '../src/conformance/kit.js';
+import { handwrittenAdapter } from '../src/conformance/impls/handwritten.js';
+import { prepareTfjsImpl } from '../src/conformance/impls/tfjs.js';
 
 await registerConformance(handwrittenAdapter);
 

@@ -5,21 +5,21 @@
  *    has a note, every valid case has a tolerance per output and precision;
  *  - the float64 reference passes every vector, and so does the independent handwritten example
  *    implementation (a cross-check of the expected values and of the tolerance model);
- *  - every flag is honest: the bug model of each flag (vectors/bugs.ts) fails every vector that
+ *  - every flag is honest: the bug model of each flag (src/conformance/broken/vector-bugs.ts) fails every vector that
  *    carries the flag;
  *  - the conformance report of a broken adapter names the failing vectors and their flags.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateVectorTexts } from './generate.js';
-import { OPS, FLAG_NOTES, callOp, decodeNumber, type VectorFile } from './format.js';
-import { BUG_MODELS } from './bugs.js';
-import { loadVectors, runConformance, runVectorCase, formatReport } from '../properties/kit.js';
-import { referenceImpl } from '../properties/impls/reference.js';
-import { referenceScoreImpl } from '../properties/impls/reference-score.js';
-import { handwrittenAdapter } from '../examples/handwritten-adapter.js';
-import type { DiffusionImpl } from '../properties/interface.js';
+import { generateVectorTexts } from '../src/conformance/vectors/generate.js';
+import { OPS, FLAG_NOTES, callOp, decodeNumber, type VectorFile } from '../src/conformance/vectors/format.js';
+import { BUG_MODELS } from '../src/conformance/broken/vector-bugs.js';
+import { loadVectors, runConformance, runVectorCase, formatReport } from '../src/conformance/kit.js';
+import { referenceImpl } from '../src/conformance/impls/reference.js';
+import { referenceScoreImpl } from '../src/conformance/impls/reference-score.js';
+import { handwrittenAdapter } from '../src/conformance/impls/handwritten.js';
+import type { DiffusionImpl } from '../src/conformance/interface.js';
 
 const DIR = new URL('.', import.meta.url).pathname;
 const files = loadVectors(DIR);

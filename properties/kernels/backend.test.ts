@@ -4,8 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { BACKEND_ENV, probeBackends, selectBackend, useBackend } from '../../src/gpu/backend.js';
-import { installedKernelPatches } from '../../src/gpu/kernels/index.js';
+import { BACKEND_ENV, probeBackends, selectBackend, useBackend } from '../../src/backend/backend.js';
+import { installedKernelPatches } from '../../src/backend/kernels/index.js';
 
 const probes = await probeBackends();
 const available = probes.filter((p) => p.ok).map((p) => p.name);

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { it } from 'vitest';
 import { Rng } from '../../src/reference/rng.js';
 import { ndarray, sizeOf, type NdArray } from '../../src/reference/layers/index.js';
-import { probeBackends, useBackend, type BackendName, type BackendProbe } from '../../src/gpu/backend.js';
+import { probeBackends, useBackend, type BackendName, type BackendProbe } from '../../src/backend/backend.js';
 
 /** Float32-representable normal data (so tfjs and the reference see identical inputs). */
 export function f32Normal(rng: Rng, shape: number[], scale = 1, offset = 0): NdArray {
@@ -25,56 +25,8 @@ export function readAll(ts: tf.Tensor[]): Float32Array[] {
   return out;
 }
 
-/** Worst error against per-element bounds over many comparisons; throws on a violation. */
-export class BoundTracker {
-  /** Largest err/bound seen, and the err and bound it came from. */
-  worstRatio = 0;
-  worstErr = 0;
-  worstBound = 0;
-  /** Largest absolute error seen anywhere. */
-  maxErr = 0;
-  comparisons = 0;
-  constructor(readonly label: string) {}
-
-  check(what: string, actual: ArrayLike<number>, expected: ArrayLike<number>, bound: ArrayLike<number>): void {
-    if (actual.length !== expected.length) throw new Error(`${this.label} ${what}: length ${actual.length}, expected ${expected.length}`);
-    for (let i = 0; i < expected.length; i++) {
-      this.comparisons++;
-      const err = Math.abs(actual[i] - expected[i]);
-      if (!(err <= bound[i])) {
-        throw new Error(
-          `${this.label} ${what}[${i}]: got ${actual[i]}, reference ${expected[i]}, |error| ${err.toExponential(3)} > bound ${bound[i].toExponential(3)}`,
-        );
-      }
-      this.maxErr = Math.max(this.maxErr, err);
-      const ratio = bound[i] > 0 ? err / bound[i] : 0;
-      if (ratio > this.worstRatio) {
-        this.worstRatio = ratio;
-        this.worstErr = err;
-        this.worstBound = bound[i];
-      }
-    }
-  }
-
-  /** One line for the log: worst error beside its bound. */
-  report(): string {
-    return (
-      `${this.label}: ${this.comparisons} values; worst |err|/bound = ${this.worstRatio.toExponential(2)} ` +
-      `(|err| ${this.worstErr.toExponential(2)} vs bound ${this.worstBound.toExponential(2)}); max |err| ${this.maxErr.toExponential(2)}`
-    );
-  }
-}
-
-/** Largest |a − b| / (max|b| + tiny): for demonstrating kernels that are wrong by O(1). */
-export function relativeDiscrepancy(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let scale = 0;
-  let worst = 0;
-  for (let i = 0; i < b.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i]));
-    worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  }
-  return worst / (scale + 1e-30);
-}
+/** The bound bookkeeping lives in the bounds library. */
+export { BoundTracker, relativeDiscrepancy } from '../../src/conformance/bounds/tracker.js';
 
 /** Every backend in preference order with whether it loads here (probed once per test file). */
 export const BACKENDS: BackendProbe[] = await probeBackends();

@@ -1,10 +1,10 @@
 /**
- * The U-Net's composite layers under test: the very functions of src/gpu/nn.ts (group norm via
+ * The U-Net's composite layers under test: the very functions of src/train/nn.ts (group norm via
  * tf.moments + rsqrt, SiLU as x·sigmoid(x), 2× upsampling as reshape + broadcast multiply), adapted
  * to plain tensor arguments, so the cross-checks test the op chains (and their autodiff) the model runs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { groupNorm, silu, upsample2 } from '../../src/gpu/nn.js';
+import { groupNorm, silu, upsample2 } from '../../src/train/nn.js';
 
 export function groupNormTf(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor, groups: number, eps: number): tf.Tensor4D {
   return groupNorm({ 'gn.gamma': gamma, 'gn.beta': beta }, 'gn', x, groups, eps);

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { summarize } from './stats.js';
 import type { BenchRow } from './types.js';
-import { unetForwardFlops, unetTrainFlops } from './unet_reference.js';
+import { unetForwardFlops, unetTrainFlops } from '../reference/layers/unet_reference.js';
 import { BENCH_UNET } from './workloads.js';
 
 /** The repository's bench/ directory (source tree or next to dist/). */

@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { probeBackend, useBackend, BACKEND_NAMES, type BackendName } from '../gpu/backend.js';
+import { probeBackend, useBackend, BACKEND_NAMES, type BackendName } from '../backend/backend.js';
 import { crossover, type MeasureOptions } from './stats.js';
 import type { BenchResult, BenchRow, MachineInfo, PeakInfo, TierInfo, Workload } from './types.js';
 import { numpyPeak, torchPeer } from './peers.js';

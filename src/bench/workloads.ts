@@ -35,14 +35,15 @@ import { ddimStep as tfDdimStep } from '../gpu/ddim.js';
 import { normalKl as tfNormalKl, discretizedGaussianLogLikelihood as tfDecoder } from '../gpu/elbo.js';
 import { hostModel } from '../gpu/model.js';
 import { getTensorSampler } from '../gpu/samplers.js';
-import { initParamValues } from '../gpu/nn.js';
-import { DEFAULT_UNET_CONFIG, UNet, type UNetConfig, unetParamSpecs } from '../gpu/unet.js';
-import { Trainer, validateTrainConfig } from '../gpu/train.js';
-import { mixtureData } from '../gpu/train_data.js';
+import { initParamValues } from '../train/nn.js';
+import { DEFAULT_UNET_CONFIG, UNet, type UNetConfig, unetParamSpecs } from '../train/unet.js';
+import { validateTrainConfig } from '../train/config.js';
+import { Trainer } from '../train/trainer.js';
+import { mixtureData } from '../train/train_data.js';
 import { measure, type Measurement, type MeasureOptions } from './stats.js';
 import type { BenchRow } from './types.js';
-import { referenceUnetForward, unetForwardFlops, unetTrainFlops } from './unet_reference.js';
-import { referenceUnetLossAndGrads } from './unet_reference_grad.js';
+import { referenceUnetForward, unetForwardFlops, unetTrainFlops } from '../reference/layers/unet_reference.js';
+import { referenceUnetLossAndGrads } from '../reference/layers/unet_reference_grad.js';
 import { adamStep, type AdamState } from '../reference/layers/adam.js';
 
 export const REFERENCE = 'reference';
@@ -279,7 +280,7 @@ export function unetAgreement(batch = 1): number {
 }
 
 /**
- * Workload (4): one full training step of the trainer (src/gpu/train.ts: host-side x_t and target
+ * Workload (4): one full training step of the trainer (src/train/train.ts: host-side x_t and target
  * in float64, forward, gradients of every parameter, Adam with clipping, EMA) at `batch` images of
  * the synthetic 28×28 mixture data, on the active tfjs backend.
  */
@@ -296,7 +297,7 @@ export function benchTrainStep(batch: number, tier: string, m: MeasureOptions, p
 
 /**
  * Workload (4) on the float64 reference: the same training step in float64 — x_t and the ε target
- * by the reference qSample, the loss and every parameter gradient by src/bench/unet_reference_grad.ts,
+ * by the reference qSample, the loss and every parameter gradient by src/reference/layers/unet_reference_grad.ts,
  * then Adam (reference adamStep, lr 1e-3) and the EMA update (decay 0.999) of every parameter.
  * (No gradient clipping or warm-up: a few elementwise passes, immaterial for the time.)
  */
@@ -336,7 +337,7 @@ export function benchReferenceTrainStep(batch: number, m: MeasureOptions, peak: 
   };
   return {
     ...imagesRow('train', 'unet-train-step', REFERENCE, batch, measure(fn, m), unetTrainFlops(config), peak),
-    note: 'float64: reference layers and their gradients composed by src/bench/unet_reference_grad.ts, reference Adam and EMA',
+    note: 'float64: reference layers and their gradients composed by src/reference/layers/unet_reference_grad.ts, reference Adam and EMA',
   };
 }
 

@@ -15,11 +15,15 @@
  * The model output is converted to ε̂ by modelEps at the original timestep.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DiffusionInputError, checkFiniteNumber, checkOneOf } from '../reference/errors.js';
-import { checkIntegerGrid, processBetas, respacedBetas, ancestralTimeGrid } from '../reference/ancestral.js';
+import { DiffusionInputError } from '../reference/errors.js';
+import { DDIM_OPTIONS, DDPM_OPTIONS, checkDdimGrid, checkIntegerGrid, processBetas, respacedBetas, ancestralTimeGrid, type DdimOptions, type DdpmOptions } from '../reference/ancestral.js';
+import { readOption } from '../reference/sampling.js';
 import { fixedLogVariance } from '../reference/ddpm.js';
 import { makeSchedule, type Schedule } from '../reference/schedules.js';
-import { checkInitialBatch, checkTensorModel, lincomb, modelEps, requireNoise, runSampler, type TensorDiffusionModel, type TensorSamplerOptions } from './model.js';
+import { checkInitialBatch, checkTensorModel, lincomb, modelEps, requireNoise, runSampler, type TensorDiffusionModel, type TensorOptionsOf } from './model.js';
+
+export type TensorDdpmOptions = TensorOptionsOf<DdpmOptions>;
+export type TensorDdimOptions = TensorOptionsOf<DdimOptions>;
 
 export { ancestralTimeGrid };
 
@@ -72,11 +76,11 @@ export function ddimSamplerStep(s: Schedule, x: tf.Tensor2D, t: number, tPrev: n
 }
 
 /** DDPM ancestral sampling (E1) over a grid ending at 0 (respaced when strided). float64 twin: sampleDdpm. */
-export function sampleDdpm(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorSamplerOptions = {}): tf.Tensor2D {
+export function sampleDdpm(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorDdpmOptions = {}): tf.Tensor2D {
   checkTensorModel(model);
   const betas = processBetas(model.process, 'sampleDdpm');
   const grid = checkIntegerGrid(timeGrid, betas.length, true);
-  const variance = checkOneOf('options.variance', options.variance ?? 'posterior', ['beta', 'posterior'] as const);
+  const variance = readOption(DDPM_OPTIONS[0], options.variance, 'sampleDdpm');
   requireNoise(options, 'sampleDdpm');
   const K = grid.length - 1;
   const schedule = makeSchedule(respacedBetas(betas, grid));
@@ -89,13 +93,11 @@ export function sampleDdpm(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid
 }
 
 /** DDIM sampling (E2) along an integer grid (usually ancestralTimeGrid). float64 twin: sampleDdim. */
-export function sampleDdim(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorSamplerOptions = {}): tf.Tensor2D {
+export function sampleDdim(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorDdimOptions = {}): tf.Tensor2D {
   checkTensorModel(model);
   const betas = processBetas(model.process, 'sampleDdim');
-  const grid = checkIntegerGrid(timeGrid, betas.length, false);
-  if (grid[0] === 0) throw new DiffusionInputError('timeGrid[0]', 0, 'DDIM starts at a timestep t ≥ 1');
-  const eta = checkFiniteNumber('options.eta', options.eta ?? 0);
-  if (eta < 0) throw new DiffusionInputError('options.eta', eta, 'must be ≥ 0');
+  const grid = checkDdimGrid(timeGrid, betas.length);
+  const eta = readOption(DDIM_OPTIONS[0], options.eta, 'sampleDdim');
   if (eta > 0) requireNoise(options, 'sampleDdim (η > 0)');
   const schedule = makeSchedule(betas);
   for (let i = 0; i + 1 < grid.length; i++) ddimStepCoefs(schedule, grid[i], grid[i + 1], eta); // η admissible on every step, before any work

@@ -7,21 +7,11 @@
  * combinations are tensors.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DiffusionInputError } from '../reference/errors.js';
-import { checkTimeGrid } from '../reference/model.js';
-import { checkInitialBatch, checkTensorModel, lincomb, modelEps, modelX0, runSampler, type TensorDiffusionModel, type TensorSamplerOptions } from './model.js';
+import { checkTimeGrid } from '../reference/grids.js';
+import { lambdaOf, phi2, type DpmSolverOptions } from '../reference/dpm_solver.js';
+import { checkInitialBatch, checkTensorModel, lincomb, modelEps, modelX0, runSampler, type TensorDiffusionModel, type TensorOptionsOf } from './model.js';
 
-function lambdaOf(model: TensorDiffusionModel, t: number): number {
-  const l = model.process.lambda(t);
-  if (!Number.isFinite(l)) throw new DiffusionInputError('timeGrid', t, 'λ = log(α/σ) is infinite at this time; DPM-Solver needs α > 0 and σ > 0');
-  return l;
-}
-
-/** φ(h) = (e^h - 1)/h - 1, series below |h| < 1e-3 (host scalar, as in the twin). */
-function phi2(h: number): number {
-  if (Math.abs(h) < 1e-3) return h / 2 + (h * h) / 6 + (h * h * h) / 24;
-  return Math.expm1(h) / h - 1;
-}
+export type TensorDpmSolverOptions = TensorOptionsOf<DpmSolverOptions>;
 
 /** DPM-Solver-1 step s → t: (α_t/α_s) x - σ_t (e^h - 1) ε̂(x, s). float64 twin: dpmSolver1Step. */
 export function dpmSolver1Step(model: TensorDiffusionModel, x: tf.Tensor2D, s: number, t: number): tf.Tensor2D {
@@ -80,7 +70,7 @@ export function dpmSolver3Step(model: TensorDiffusionModel, x: tf.Tensor2D, s: n
 }
 
 function singlestep(name: string, order: 1 | 2 | 3) {
-  return (model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorSamplerOptions = {}): tf.Tensor2D => {
+  return (model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorDpmSolverOptions = {}): tf.Tensor2D => {
     checkTensorModel(model);
     const grid = checkTimeGrid(timeGrid, model.process, 'any');
     return runSampler(checkInitialBatch(x), options, name, (r) => {
@@ -115,7 +105,7 @@ export function dpmSolverPPStep(model: TensorDiffusionModel, x: tf.Tensor2D, s: 
  * (1 + 1/(2r)) x̂_0^{(i-1)} - 1/(2r) x̂_0^{(i-2)}, r = h_{i-1}/h_i. The previous x̂_0 is carried
  * from step to step (StepRunner carry). float64 twin: sampleDpmSolverPP2M.
  */
-export function sampleDpmSolverPP2M(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorSamplerOptions = {}): tf.Tensor2D {
+export function sampleDpmSolverPP2M(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorDpmSolverOptions = {}): tf.Tensor2D {
   checkTensorModel(model);
   const grid = checkTimeGrid(timeGrid, model.process, 'any');
   return runSampler(checkInitialBatch(x), options, 'sampleDpmSolverPP2M', (r) => {

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DiffusionInputError } from '../reference/errors.js';
 import { checkTimeGrid, processRates } from '../reference/model.js';
+import { requireProcessKind } from '../reference/processes.js';
 import { checkInitialBatch, checkTensorModel, lincomb, modelEps, modelX0, runSampler, type TensorDiffusionModel, type TensorSamplerOptions } from './model.js';
 
 /** u = α' x̂_0 + σ' ε̂ from any output (float64 twin: modelFlowVelocity). */
@@ -30,6 +31,7 @@ export function modelFlowVelocity(model: TensorDiffusionModel, x: tf.Tensor2D, t
 
 function check(model: TensorDiffusionModel, timeGrid: ArrayLike<number>): Float64Array {
   checkTensorModel(model);
+  requireProcessKind(model.process, ['flow'], 'the flow samplers');
   return checkTimeGrid(timeGrid, model.process, 'decreasing');
 }
 

@@ -8,9 +8,10 @@
  * reference (i counts inner steps, t = tNext = the level).
  */
 import * as tf from '@tensorflow/tfjs';
-import { DiffusionInputError, checkFiniteNumber, checkPositiveInt } from '../reference/errors.js';
-import { annealedStepSize } from '../reference/langevin.js';
-import { checkInitialBatch, checkTensorModel, lincomb, modelScore, requireNoise, runSampler, type TensorDiffusionModel, type TensorSamplerOptions } from './model.js';
+import { annealedLastSigma, annealedStepSize, checkLangevinLevels, langevinParams, type LangevinOptions } from '../reference/langevin.js';
+import { checkInitialBatch, checkTensorModel, lincomb, modelScore, requireNoise, runSampler, type TensorDiffusionModel, type TensorOptionsOf } from './model.js';
+
+export type TensorLangevinOptions = TensorOptionsOf<LangevinOptions>;
 
 /** One Langevin step, 004 eq. (68): x + τ s + √(2τ) z. */
 export function langevinStep(x: tf.Tensor2D, score: tf.Tensor2D, tau: number, z: tf.Tensor2D): tf.Tensor2D {
@@ -21,36 +22,14 @@ export function langevinStep(x: tf.Tensor2D, score: tf.Tensor2D, tau: number, z:
   ]);
 }
 
-/** Levels: one or more times within [0, tMax], strictly decreasing (the reference's rule). */
-function checkLevels(grid: unknown, model: TensorDiffusionModel): Float64Array {
-  const g = grid as ArrayLike<number>;
-  if (!g || typeof g.length !== 'number' || g.length < 1) throw new DiffusionInputError('timeGrid', grid, 'needs at least one time (noise level)');
-  const out = Float64Array.from(g);
-  out.forEach((t, i) => {
-    if (!Number.isFinite(t) || t < 0 || t > model.process.tMax) throw new DiffusionInputError(`timeGrid[${i}]`, t, `time out of range [0, ${model.process.tMax}]`);
-    if (i > 0 && !(t < out[i - 1])) throw new DiffusionInputError(`timeGrid[${i}]`, t, `non-monotone time grid: levels must strictly decrease (previous ${out[i - 1]})`);
-  });
-  return out;
-}
-
-function langevinParams(options: TensorSamplerOptions, name: string): { tau: number; M: number } {
-  const tau = checkFiniteNumber('options.stepSize', options.stepSize);
-  if (!(tau > 0)) throw new DiffusionInputError('options.stepSize', tau, `${name}: the step size τ must be > 0`);
-  const M = checkPositiveInt('options.stepsPerLevel', options.stepsPerLevel ?? 1);
-  return { tau, M };
-}
-
-function langevinRun(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorSamplerOptions, name: string, annealed: boolean): tf.Tensor2D {
+function langevinRun(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorLangevinOptions, name: string, annealed: boolean): tf.Tensor2D {
   checkTensorModel(model);
-  const levels = checkLevels(timeGrid, model);
+  const levels = checkLangevinLevels(timeGrid, model);
   const { tau, M } = langevinParams(options, name);
   requireNoise(options, name);
   const x0 = checkInitialBatch(x);
   let sL = 1;
-  if (annealed) {
-    sL = model.process.sigma(levels[levels.length - 1]);
-    if (!(sL > 0)) throw new DiffusionInputError('timeGrid', levels[levels.length - 1], 'annealed Langevin needs σ > 0 at the last level');
-  }
+  if (annealed) sL = annealedLastSigma(levels, model.process);
   return runSampler(x0, options, name, (r) => {
     let step = 0;
     for (let i = 0; i < levels.length; i++) {
@@ -64,11 +43,11 @@ function langevinRun(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: Arra
 }
 
 /** Unadjusted Langevin (004 eq. 68 / 88) with constant τ = stepSize. float64 twin: sampleLangevin. */
-export function sampleLangevin(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorSamplerOptions = {}): tf.Tensor2D {
+export function sampleLangevin(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorLangevinOptions = {}): tf.Tensor2D {
   return langevinRun(model, x, timeGrid, options, 'sampleLangevin', false);
 }
 
 /** Annealed Langevin dynamics (SMLD; Song & Ermon 2019 Algorithm 1). float64 twin: sampleAnnealedLangevin. */
-export function sampleAnnealedLangevin(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorSamplerOptions = {}): tf.Tensor2D {
+export function sampleAnnealedLangevin(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorLangevinOptions = {}): tf.Tensor2D {
   return langevinRun(model, x, timeGrid, options, 'sampleAnnealedLangevin', true);
 }

@@ -4,8 +4,11 @@
  * increasing encodes). float64 twin: src/reference/ode.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkTimeGrid } from '../reference/model.js';
-import { checkInitialBatch, checkTensorModel, lincomb, modelScore, runSampler, type TensorDiffusionModel, type TensorSamplerOptions } from './model.js';
+import { checkTimeGrid } from '../reference/grids.js';
+import type { OdeOptions } from '../reference/ode.js';
+import { checkInitialBatch, checkTensorModel, lincomb, modelScore, runSampler, type TensorDiffusionModel, type TensorOptionsOf } from './model.js';
+
+export type TensorOdeOptions = TensorOptionsOf<OdeOptions>;
 
 export type TensorDrift = (x: tf.Tensor2D, t: number) => tf.Tensor2D;
 
@@ -58,7 +61,7 @@ export function rk4Step(drift: TensorDrift, x: tf.Tensor2D, t: number, h: number
 }
 
 function odeSampler(name: string, step: (drift: TensorDrift, x: tf.Tensor2D, t: number, h: number) => tf.Tensor2D) {
-  return (model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorSamplerOptions = {}): tf.Tensor2D => {
+  return (model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorOdeOptions = {}): tf.Tensor2D => {
     checkTensorModel(model);
     const grid = checkTimeGrid(timeGrid, model.process, 'any');
     const drift: TensorDrift = (xx, t) => probabilityFlowDrift(model, xx, t);

@@ -7,10 +7,22 @@
  * corrector step (draws 1..M), in the reference's order.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DiffusionInputError, checkFiniteNumber } from '../reference/errors.js';
-import { checkTimeGrid } from '../reference/model.js';
-import { correctorStepSize } from '../reference/sde.js';
-import { checkInitialBatch, checkTensorModel, lincomb, modelScore, requireNoise, runSampler, type TensorDiffusionModel, type TensorSamplerOptions } from './model.js';
+import { checkFiniteNumber } from '../reference/errors.js';
+import { checkTimeGrid } from '../reference/grids.js';
+import { requireProcessKind } from '../reference/processes.js';
+import {
+  SDE_PROCESSES,
+  correctorStepSize,
+  denoiseLastStepOf,
+  predictorCorrectorParams,
+  vpStepBeta,
+  type PredictorCorrectorOptions,
+  type ReverseSdeOptions,
+} from '../reference/sde.js';
+import { checkInitialBatch, checkTensorModel, lincomb, modelScore, requireNoise, runSampler, type TensorDiffusionModel, type TensorOptionsOf } from './model.js';
+
+export type TensorReverseSdeOptions = TensorOptionsOf<ReverseSdeOptions>;
+export type TensorPredictorCorrectorOptions = TensorOptionsOf<PredictorCorrectorOptions>;
 
 /** One Euler-Maruyama step over [t, t+dt]: x + b·dt + g·√|dt|·z (z = null: no noise). float64 twin: eulerMaruyamaStep. */
 export function eulerMaruyamaStep(x: tf.Tensor2D, drift: tf.Tensor2D, diffusion: number, dt: number, z: tf.Tensor2D | null): tf.Tensor2D {
@@ -27,11 +39,6 @@ export function reverseSdeDrift(model: TensorDiffusionModel, x: tf.Tensor2D, t: 
     [model.process.f(t), x],
     [-model.process.g2(t), modelScore(model, x, t)],
   ]);
-}
-
-/** The VP step's β from t_next to t: 1 - ᾱ(t)/ᾱ(t_next) (host float64; float64 twin: vpStepBeta). */
-function vpStepBeta(model: TensorDiffusionModel, t: number, tNext: number): number {
-  return -Math.expm1(2 * Math.log(model.process.alpha(t) / model.process.alpha(tNext)));
 }
 
 /** VP reverse step, 004 eq. (103) corrected (β_i, not β_i/2; see the twin): (x + β s)/√(1-β) + √β z. */
@@ -54,55 +61,54 @@ export function veReverseStep(x: tf.Tensor2D, score: tf.Tensor2D, sigma: number,
   ]);
 }
 
-function requireKind(model: TensorDiffusionModel, kinds: string[], sampler: string): void {
-  if (!kinds.includes(model.process.kind)) throw new DiffusionInputError('model.process', model.process.label, `${sampler} needs a ${kinds.join(' or ')} process`);
-}
-
 /** Euler-Maruyama on the reverse SDE of the model's process (E4). float64 twin: sampleEulerMaruyama. */
-export function sampleEulerMaruyama(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorSamplerOptions = {}): tf.Tensor2D {
+export function sampleEulerMaruyama(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorReverseSdeOptions = {}): tf.Tensor2D {
   checkTensorModel(model);
   const grid = checkTimeGrid(timeGrid, model.process, 'decreasing');
   requireNoise(options, 'sampleEulerMaruyama');
+  const denoiseLast = denoiseLastStepOf(options, 'sampleEulerMaruyama');
   return runSampler(checkInitialBatch(x), options, 'sampleEulerMaruyama', (r) => {
     for (let i = 0; i + 1 < grid.length; i++) {
       const t = grid[i];
       const dt = grid[i + 1] - t;
       const last = i + 2 === grid.length;
       const g = checkFiniteNumber('diffusion(t)', Math.sqrt(model.process.g2(t)));
-      r.step(i, t, grid[i + 1], (cur) => eulerMaruyamaStep(cur, reverseSdeDrift(model, cur, t), g, dt, last && options.denoiseLastStep ? null : r.noise(i)));
+      r.step(i, t, grid[i + 1], (cur) => eulerMaruyamaStep(cur, reverseSdeDrift(model, cur, t), g, dt, last && denoiseLast ? null : r.noise(i)));
     }
   });
 }
 
 /** VP reverse-diffusion sampler (004 eq. 103, corrected). float64 twin: sampleVpReverseSde. */
-export function sampleVpReverseSde(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorSamplerOptions = {}): tf.Tensor2D {
+export function sampleVpReverseSde(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorReverseSdeOptions = {}): tf.Tensor2D {
   checkTensorModel(model);
-  requireKind(model, ['vp', 'discrete-vp'], 'sampleVpReverseSde');
+  requireProcessKind(model.process, SDE_PROCESSES.vpReverse, 'sampleVpReverseSde');
   const grid = checkTimeGrid(timeGrid, model.process, 'decreasing');
   requireNoise(options, 'sampleVpReverseSde');
+  const denoiseLast = denoiseLastStepOf(options, 'sampleVpReverseSde');
   return runSampler(checkInitialBatch(x), options, 'sampleVpReverseSde', (r) => {
     for (let i = 0; i + 1 < grid.length; i++) {
       const t = grid[i];
       const beta = vpStepBeta(model, t, grid[i + 1]);
       const last = i + 2 === grid.length;
-      r.step(i, t, grid[i + 1], (cur) => vpReverseStep(cur, modelScore(model, cur, t), beta, last && options.denoiseLastStep ? null : r.noise(i)));
+      r.step(i, t, grid[i + 1], (cur) => vpReverseStep(cur, modelScore(model, cur, t), beta, last && denoiseLast ? null : r.noise(i)));
     }
   });
 }
 
 /** VE reverse-diffusion sampler (004 eq. 107). float64 twin: sampleVeReverseSde. */
-export function sampleVeReverseSde(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorSamplerOptions = {}): tf.Tensor2D {
+export function sampleVeReverseSde(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorReverseSdeOptions = {}): tf.Tensor2D {
   checkTensorModel(model);
-  requireKind(model, ['ve'], 'sampleVeReverseSde');
+  requireProcessKind(model.process, SDE_PROCESSES.veReverse, 'sampleVeReverseSde');
   const grid = checkTimeGrid(timeGrid, model.process, 'decreasing');
   requireNoise(options, 'sampleVeReverseSde');
+  const denoiseLast = denoiseLastStepOf(options, 'sampleVeReverseSde');
   return runSampler(checkInitialBatch(x), options, 'sampleVeReverseSde', (r) => {
     for (let i = 0; i + 1 < grid.length; i++) {
       const t = grid[i];
       const last = i + 2 === grid.length;
       const s = model.process.sigma(t);
       const sn = model.process.sigma(grid[i + 1]);
-      r.step(i, t, grid[i + 1], (cur) => veReverseStep(cur, modelScore(model, cur, t), s, sn, last && options.denoiseLastStep ? null : r.noise(i)));
+      r.step(i, t, grid[i + 1], (cur) => veReverseStep(cur, modelScore(model, cur, t), s, sn, last && denoiseLast ? null : r.noise(i)));
     }
   });
 }
@@ -118,17 +124,12 @@ function meanRowNorm(y: tf.Tensor2D): number {
  * steps at the new level with ε = 2a(r‖z‖/‖s‖)² from batch-averaged norms (computed on tensors, one
  * scalar read back per corrector step) or ε = stepSize. float64 twin: samplePredictorCorrector.
  */
-export function samplePredictorCorrector(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorSamplerOptions = {}): tf.Tensor2D {
+export function samplePredictorCorrector(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options: TensorPredictorCorrectorOptions = {}): tf.Tensor2D {
   checkTensorModel(model);
-  requireKind(model, ['vp', 'discrete-vp', 've'], 'samplePredictorCorrector');
+  requireProcessKind(model.process, SDE_PROCESSES.predictorCorrector, 'samplePredictorCorrector');
   const grid = checkTimeGrid(timeGrid, model.process, 'decreasing');
   requireNoise(options, 'samplePredictorCorrector');
-  const M = options.correctorSteps === undefined ? 1 : options.correctorSteps;
-  if (!(Number.isInteger(M) && M >= 0)) throw new DiffusionInputError('options.correctorSteps', M, 'must be an integer ≥ 0');
-  const snr = checkFiniteNumber('options.snr', options.snr ?? 0.16);
-  if (!(snr > 0)) throw new DiffusionInputError('options.snr', snr, 'must be > 0');
-  const fixed = options.stepSize;
-  if (fixed !== undefined && !(Number.isFinite(fixed) && fixed > 0)) throw new DiffusionInputError('options.stepSize', fixed, 'must be a finite number > 0');
+  const { M, snr, fixed } = predictorCorrectorParams(options, 'samplePredictorCorrector');
   const ve = model.process.kind === 've';
   return runSampler(checkInitialBatch(x), options, 'samplePredictorCorrector', (r) => {
     for (let i = 0; i + 1 < grid.length; i++) {

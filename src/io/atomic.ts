@@ -28,7 +28,12 @@ function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
-function fsyncDir(dir: string): void {
+/**
+ * fsync a directory (or any path opened read-only), so that renames and creations inside it are
+ * durable. Some platforms (Windows) cannot open or fsync a directory; the call is then a no-op and
+ * renames stay atomic.
+ */
+export function fsyncDir(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir, 'r');
@@ -40,6 +45,22 @@ function fsyncDir(dir: string): void {
   }
 }
 
+/**
+ * Create `path` (it must not exist: flag 'wx'), write all of `data` and fsync it before closing.
+ * The building block of writeFileAtomic, and of the checkpoint writer (src/train/checkpoint.ts),
+ * which fills a fresh hidden directory this way and then renames the directory.
+ */
+export function writeFileSynced(path: string, data: Uint8Array, mode = 0o644): void {
+  const fd = openSync(path, 'wx', mode);
+  try {
+    let off = 0;
+    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Atomically replace (or create) `path` with `data`. */
 export function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
   const dir = dirname(path);
@@ -48,14 +69,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   let renamed = false;
   try {
-    const fd = openSync(tmp, 'wx', options.mode ?? 0o644);
-    try {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeFileSynced(tmp, bytes, options.mode ?? 0o644);
     options.beforeRename?.(tmp);
     renameSync(tmp, path);
     renamed = true;

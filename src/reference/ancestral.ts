@@ -18,11 +18,24 @@
  * Random numbers: per step, when the step has noise, one `rng.normals(d)` per row in row order (the
  * order ddpmStep/ddimStep draw them); DDPM's last step and DDIM steps with σ = 0 draw nothing.
  */
-import { DiffusionInputError, checkOneOf } from './errors.js';
+import { DiffusionInputError } from './errors.js';
 import { ddpmStep } from './ddpm.js';
 import { ddimStep, ddimTimesteps, type Spacing } from './ddim.js';
 import { makeSchedule, type Schedule } from './schedules.js';
-import { checkBatch, checkModel, modelEps, requireRng, type DiffusionModel, type Process, type Rows, type SamplerOptions } from './model.js';
+import { checkBatch, checkModel, modelEps, requireRng, type DiffusionModel, type Process, type Rows } from './model.js';
+import { readOption, type OptionSpec, type OptionsOf, type SamplerBaseOptions } from './sampling.js';
+
+/** Options of `ddpm`. */
+export const DDPM_OPTIONS = [
+  { name: 'variance', type: 'enum', values: ['posterior', 'beta'], default: 'posterior', doc: "reverse-step variance: β̃_t ('posterior') or β_t ('beta')" },
+] as const satisfies readonly OptionSpec[];
+export type DdpmOptions = SamplerBaseOptions & OptionsOf<typeof DDPM_OPTIONS>;
+
+/** Options of `ddim`. */
+export const DDIM_OPTIONS = [
+  { name: 'eta', type: 'number', min: 0, default: 0, doc: 'η of σ_t(η): 0 = deterministic, 1 = DDPM-like (needs rng when > 0)' },
+] as const satisfies readonly OptionSpec[];
+export type DdimOptions = SamplerBaseOptions & OptionsOf<typeof DDIM_OPTIONS>;
 
 /** The sampling grid of E1/E2: ddimTimesteps(T, steps, spacing) (1-based, descending) followed by 0. */
 export function ancestralTimeGrid(T: number, steps: number, spacing: Spacing = 'leading'): number[] {
@@ -50,6 +63,13 @@ export function checkIntegerGrid(grid: unknown, T: number, endAtZero: boolean, n
   return g;
 }
 
+/** DDIM's grid: strictly decreasing integer timesteps in {0..T}, starting at t ≥ 1 (shared by both tiers). */
+export function checkDdimGrid(grid: unknown, T: number): number[] {
+  const g = checkIntegerGrid(grid, T, false);
+  if (g[0] === 0) throw new DiffusionInputError('timeGrid[0]', 0, 'DDIM starts at a timestep t ≥ 1');
+  return g;
+}
+
 /**
  * The respaced schedule of a descending grid s_K > … > s_1 > s_0 = 0 (Nichol & Dhariwal 2021 §4):
  * β'_k = β_{s_k} where s_k - s_{k-1} = 1, else 1 - ᾱ_{s_k}/ᾱ_{s_{k-1}} = -expm1(log ᾱ_{s_k} - log ᾱ_{s_{k-1}}).
@@ -72,11 +92,11 @@ export function respacedBetas(betas: ArrayLike<number>, grid: readonly number[])
  * the file comment). `options.variance`: 'posterior' (σ² = β̃, default) or 'beta' (σ² = β);
  * `options.rng` required. No noise on the last step.
  */
-export function sampleDdpm(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
+export function sampleDdpm(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: DdpmOptions = {}): Float64Array[] {
   checkModel(model);
   const betas = processBetas(model.process, 'sampleDdpm');
   const grid = checkIntegerGrid(timeGrid, betas.length, true);
-  const variance = checkOneOf('options.variance', options.variance ?? 'posterior', ['beta', 'posterior'] as const);
+  const variance = readOption(DDPM_OPTIONS[0], options.variance, 'sampleDdpm');
   const rng = requireRng(options, 'sampleDdpm');
   const K = grid.length - 1;
   const schedule: Schedule = makeSchedule(respacedBetas(betas, grid));
@@ -94,12 +114,11 @@ export function sampleDdpm(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<n
  * DDIM sampling (E2) from each grid time t to the next t' (integers, strictly decreasing, in {0..T};
  * usually ancestralTimeGrid). `options.eta` ≥ 0 (default 0, deterministic: no rng needed).
  */
-export function sampleDdim(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
+export function sampleDdim(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: DdimOptions = {}): Float64Array[] {
   checkModel(model);
   const betas = processBetas(model.process, 'sampleDdim');
-  const grid = checkIntegerGrid(timeGrid, betas.length, false);
-  if (grid[0] === 0) throw new DiffusionInputError('timeGrid[0]', 0, 'DDIM starts at a timestep t ≥ 1');
-  const eta = options.eta ?? 0;
+  const grid = checkDdimGrid(timeGrid, betas.length);
+  const eta = readOption(DDIM_OPTIONS[0], options.eta, 'sampleDdim');
   const rng = eta > 0 ? requireRng(options, 'sampleDdim (η > 0)') : undefined;
   const schedule = makeSchedule(betas);
   let cur = checkBatch(x);

@@ -11,7 +11,13 @@
  * The formulas hold for h of either sign, so the same functions encode along an increasing grid.
  */
 import { DiffusionInputError } from './errors.js';
-import { checkBatch, checkModel, checkTimeGrid, modelEps, modelX0, type Rows, type DiffusionModel, type SamplerOptions } from './model.js';
+import { checkBatch, checkModel, checkTimeGrid, modelEps, modelX0, type Rows, type DiffusionModel } from './model.js';
+import type { Process } from './processes.js';
+import type { OptionSpec, SamplerBaseOptions } from './sampling.js';
+
+/** The DPM-Solvers have no options of their own. */
+export const DPM_SOLVER_OPTIONS = [] as const satisfies readonly OptionSpec[];
+export type DpmSolverOptions = SamplerBaseOptions;
 
 function comb(terms: [number, Rows][]): Rows {
   return terms[0][1].map((row, r) => {
@@ -24,7 +30,8 @@ function comb(terms: [number, Rows][]): Rows {
   });
 }
 
-function lambdaOf(model: DiffusionModel, t: number): number {
+/** λ(t) of the model's process, finite (throws naming timeGrid otherwise; shared by both tiers). */
+export function lambdaOf(model: { process: Process }, t: number): number {
   const l = model.process.lambda(t);
   if (!Number.isFinite(l)) throw new DiffusionInputError('timeGrid', t, 'λ = log(α/σ) is infinite at this time; DPM-Solver needs α > 0 and σ > 0');
   return l;
@@ -68,8 +75,8 @@ export function dpmSolver2Step(model: DiffusionModel, x: Rows, s: number, t: num
   ]);
 }
 
-/** φ(h) = (e^h - 1)/h - 1 without cancellation for small |h| (series below 1e-3). */
-function phi2(h: number): number {
+/** φ(h) = (e^h - 1)/h - 1 without cancellation for small |h| (series below 1e-3; shared by both tiers). */
+export function phi2(h: number): number {
   if (Math.abs(h) < 1e-3) return h / 2 + (h * h) / 6 + (h * h * h) / 24;
   return Math.expm1(h) / h - 1;
 }
@@ -113,7 +120,7 @@ export function dpmSolver3Step(model: DiffusionModel, x: Rows, s: number, t: num
 }
 
 function singlestep(order: 1 | 2 | 3) {
-  return (model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] => {
+  return (model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: DpmSolverOptions = {}): Float64Array[] => {
     checkModel(model);
     const grid = checkTimeGrid(timeGrid, model.process, 'any');
     let cur = checkBatch(x);
@@ -152,7 +159,7 @@ export function dpmSolverPPStep(model: DiffusionModel, x: Rows, s: number, t: nu
  * Step 1 uses D = x̂_0(x_{t_0}); step i ≥ 2 uses D = (1 + 1/(2r)) x̂_0^{(i-1)} - 1/(2r) x̂_0^{(i-2)}
  * with r = h_{i-1}/h_i. One model call per step.
  */
-export function sampleDpmSolverPP2M(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
+export function sampleDpmSolverPP2M(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: DpmSolverOptions = {}): Float64Array[] {
   checkModel(model);
   const grid = checkTimeGrid(timeGrid, model.process, 'any');
   let cur = checkBatch(x);

@@ -18,6 +18,11 @@ import { checkBatch, checkModel, checkTimeGrid, modelEps, modelX0, processRates,
 import { mixturePosteriorMean, type GaussianMixture } from './mixture.js';
 import { normalCdf } from './normal.js';
 import type { Rng } from './rng.js';
+import { requireProcessKind } from './processes.js';
+import type { OptionSpec } from './sampling.js';
+
+/** Options of flow-euler and flow-heun (none of their own). */
+export const FLOW_OPTIONS = [] as const satisfies readonly OptionSpec[];
 
 /**
  * The rectified-flow process x_t = (1-t) x_0 + t ε (Liu et al. 2023 eq. 1): α = 1-t, σ = t,
@@ -93,6 +98,7 @@ function checkedVelocity(model: DiffusionModel, x: Rows, t: number): Rows {
 
 function checkFlowGrid(model: DiffusionModel, timeGrid: ArrayLike<number>): Float64Array {
   checkModel(model);
+  requireProcessKind(model.process, ['flow'], 'the flow samplers');
   return checkTimeGrid(timeGrid, model.process, 'decreasing');
 }
 

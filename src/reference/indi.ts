@@ -8,7 +8,36 @@
  * §3.3). The model's process must be `indiProcess` (it carries σ_e(t) = c(1-t)).
  */
 import { DiffusionInputError } from './errors.js';
-import { checkBatch, checkModel, checkTimeGrid, modelX0, requireRng, type Rows, type DiffusionModel, type SamplerOptions } from './model.js';
+import { checkBatch, checkModel, checkTimeGrid, modelX0, requireRng, type Rows, type DiffusionModel } from './model.js';
+import type { Process } from './processes.js';
+import { readOption, type OptionSpec, type OptionsOf, type SamplerBaseOptions } from './sampling.js';
+
+/** Options of `indi`. */
+export const INDI_OPTIONS = [
+  { name: 'stochastic', type: 'boolean', doc: 'use the stochastic step (004 eq. 66); default: true exactly when the process has extra noise c > 0, which requires it' },
+] as const satisfies readonly OptionSpec[];
+export type IndiOptions = SamplerBaseOptions & OptionsOf<typeof INDI_OPTIONS>;
+
+/**
+ * The InDI rules shared by both tiers: an indiProcess, a decreasing grid in (0, 1], and the
+ * stochastic step whenever the process has extra noise. Returns the grid, c and the variant.
+ */
+export function indiSetup(model: { process: Process }, timeGrid: ArrayLike<number>, options: OptionsOf<typeof INDI_OPTIONS>): { grid: Float64Array; c: number; stochastic: boolean } {
+  if (model.process.kind !== 'indi') throw new DiffusionInputError('model.process', model.process.label, 'sampleIndi needs an indiProcess');
+  const grid = checkTimeGrid(timeGrid, model.process, 'decreasing');
+  if (!(grid[grid.length - 1] >= 0) || !(grid[0] > 0)) throw new DiffusionInputError('timeGrid', timeGrid, 'InDI times must lie in (0, 1]');
+  const c = model.process.indiExtraNoise ?? 0;
+  const stochastic = readOption(INDI_OPTIONS[0], options.stochastic, 'sampleIndi') ?? c > 0;
+  if (!stochastic && c > 0) throw new DiffusionInputError('options.stochastic', false, `the process has extra noise c = ${c}: only the stochastic step (66) keeps its marginals`);
+  return { grid, c, stochastic };
+}
+
+/** The noise coefficient (t-τ)·√(σ_e(t-τ)² - σ_e(t)²) of eq. (66); throws if σ_e increases as t decreases (shared by both tiers). */
+export function indiNoiseScale(tNext: number, sigmaE: number, sigmaENext: number): number {
+  const dv = sigmaENext * sigmaENext - sigmaE * sigmaE;
+  if (dv < 0) throw new DiffusionInputError('sigmaENext', sigmaENext, `σ_e must not increase as t decreases (σ_e(t) = ${sigmaE})`);
+  return tNext * Math.sqrt(dv);
+}
 
 /** InDI step, 004 eq. (64): x̂_{t-τ} = (1 - τ/t) x̂_t + (τ/t) denoise(x̂_t), τ = t - tNext. */
 export function indiStep(x: Rows, denoised: Rows, t: number, tNext: number): Rows {
@@ -21,9 +50,7 @@ export function indiStep(x: Rows, denoised: Rows, t: number, tNext: number): Row
  * non-increasing in t (so the root is real).
  */
 export function indiStochasticStep(x: Rows, denoised: Rows, t: number, tNext: number, sigmaE: number, sigmaENext: number, z: Rows): Rows {
-  const dv = sigmaENext * sigmaENext - sigmaE * sigmaE;
-  if (dv < 0) throw new DiffusionInputError('sigmaENext', sigmaENext, `σ_e must not increase as t decreases (σ_e(t) = ${sigmaE})`);
-  const c = tNext * Math.sqrt(dv);
+  const c = indiNoiseScale(tNext, sigmaE, sigmaENext);
   const det = indiStep(x, denoised, t, tNext);
   return det.map((row, r) => row.map((v, i) => v + c * z[r][i]));
 }
@@ -32,14 +59,9 @@ export function indiStochasticStep(x: Rows, denoised: Rows, t: number, tNext: nu
  * InDI sampler: eq. (64) over a decreasing grid in (0, 1]; with `stochastic: true` (or a process
  * with extra noise c > 0, which requires it) eq. (66) with σ_e(t) = c(1-t) from the process.
  */
-export function sampleIndi(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
+export function sampleIndi(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: IndiOptions = {}): Float64Array[] {
   checkModel(model);
-  if (model.process.kind !== 'indi') throw new DiffusionInputError('model.process', model.process.label, 'sampleIndi needs an indiProcess');
-  const grid = checkTimeGrid(timeGrid, model.process, 'decreasing');
-  if (!(grid[grid.length - 1] >= 0) || !(grid[0] > 0)) throw new DiffusionInputError('timeGrid', timeGrid, 'InDI times must lie in (0, 1]');
-  const c = model.process.indiExtraNoise ?? 0;
-  const stochastic = options.stochastic ?? c > 0;
-  if (!stochastic && c > 0) throw new DiffusionInputError('options.stochastic', false, `the process has extra noise c = ${c}: only the stochastic step (66) keeps its marginals`);
+  const { grid, c, stochastic } = indiSetup(model, timeGrid, options);
   const rng = stochastic ? requireRng(options, 'sampleIndi (stochastic)') : null;
   const sigmaE = (t: number) => c * (1 - t);
   let cur = checkBatch(x);

@@ -7,8 +7,17 @@
  * narrow mode's variance comes out 2.7× too large and the mode weights keep those of the start.
  * Annealed Langevin runs it over decreasing noise levels with τ_i ∝ σ_i².
  */
-import { DiffusionInputError, checkFiniteNumber, checkPositiveInt } from './errors.js';
-import { checkBatch, checkModel, modelScore, requireRng, type Rows, type DiffusionModel, type SamplerOptions } from './model.js';
+import { DiffusionInputError } from './errors.js';
+import { checkBatch, checkModel, modelScore, requireRng, type Rows, type DiffusionModel } from './model.js';
+import type { Process } from './processes.js';
+import { readOption, type OptionSpec, type OptionsOf, type SamplerBaseOptions } from './sampling.js';
+
+/** Options of `langevin` and `annealed-langevin` (the registry's descriptors point here). */
+export const LANGEVIN_OPTIONS = [
+  { name: 'stepSize', type: 'number', required: true, min: 0, minExclusive: true, doc: 'step size τ (annealed: τ at the last grid level)' },
+  { name: 'stepsPerLevel', type: 'integer', min: 1, default: 1, doc: 'Langevin steps per grid level' },
+] as const satisfies readonly OptionSpec[];
+export type LangevinOptions = SamplerBaseOptions & OptionsOf<typeof LANGEVIN_OPTIONS>;
 
 /** One Langevin step, 004 eq. (68): x + τ s + √(2τ) z. */
 export function langevinStep(x: Rows, score: Rows, tau: number, z: Rows): Rows {
@@ -16,8 +25,11 @@ export function langevinStep(x: Rows, score: Rows, tau: number, z: Rows): Rows {
   return x.map((row, r) => row.map((v, i) => v + tau * score[r][i] + sq * z[r][i]));
 }
 
-/** Langevin grids may hold a single level (plain Langevin on one distribution); more must decrease. */
-function checkLevels(grid: unknown, model: DiffusionModel): Float64Array {
+/**
+ * Langevin grids may hold a single level (plain Langevin on one distribution); more must decrease.
+ * Shared by both tiers.
+ */
+export function checkLangevinLevels(grid: unknown, model: { process: Process }): Float64Array {
   const g = grid as ArrayLike<number>;
   if (!g || typeof g.length !== 'number' || g.length < 1) throw new DiffusionInputError('timeGrid', grid, 'needs at least one time (noise level)');
   const out = Float64Array.from(g);
@@ -28,11 +40,17 @@ function checkLevels(grid: unknown, model: DiffusionModel): Float64Array {
   return out;
 }
 
-function langevinParams(options: SamplerOptions, name: string): { tau: number; M: number } {
-  const tau = checkFiniteNumber('options.stepSize', options.stepSize);
-  if (!(tau > 0)) throw new DiffusionInputError('options.stepSize', tau, `${name}: the step size τ must be > 0`);
-  const M = checkPositiveInt('options.stepsPerLevel', options.stepsPerLevel ?? 1);
-  return { tau, M };
+/** τ and the steps per level from the options (shared by both tiers). */
+export function langevinParams(options: OptionsOf<typeof LANGEVIN_OPTIONS>, name: string): { tau: number; M: number } {
+  const [stepSize, stepsPerLevel] = LANGEVIN_OPTIONS;
+  return { tau: readOption(stepSize, options.stepSize, name), M: readOption(stepsPerLevel, options.stepsPerLevel, name) };
+}
+
+/** σ at the last level, which annealed Langevin divides by (> 0; shared by both tiers). */
+export function annealedLastSigma(levels: Float64Array, process: Process): number {
+  const sL = process.sigma(levels[levels.length - 1]);
+  if (!(sL > 0)) throw new DiffusionInputError('timeGrid', levels[levels.length - 1], 'annealed Langevin needs σ > 0 at the last level');
+  return sL;
 }
 
 /**
@@ -40,9 +58,9 @@ function langevinParams(options: SamplerOptions, name: string): { tau: number; M
  * steps with the constant step size τ = `stepSize`. With one grid time this samples (up to O(τ))
  * the model's p_t at that time, e.g. the data itself for a score model at t = 0.
  */
-export function sampleLangevin(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
+export function sampleLangevin(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: LangevinOptions = {}): Float64Array[] {
   checkModel(model);
-  const levels = checkLevels(timeGrid, model);
+  const levels = checkLangevinLevels(timeGrid, model);
   const { tau, M } = langevinParams(options, 'sampleLangevin');
   const rng = requireRng(options, 'sampleLangevin');
   let cur = checkBatch(x);
@@ -66,13 +84,12 @@ export function annealedStepSize(tau: number, sigma: number, sigmaLast: number):
  * noise level t_i of a decreasing grid, `stepsPerLevel` Langevin steps with τ_i = τ σ(t_i)²/σ(t_L)²,
  * τ = `stepSize` being the step at the last level. σ(t) is the process's noise level.
  */
-export function sampleAnnealedLangevin(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
+export function sampleAnnealedLangevin(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: LangevinOptions = {}): Float64Array[] {
   checkModel(model);
-  const levels = checkLevels(timeGrid, model);
+  const levels = checkLangevinLevels(timeGrid, model);
   const { tau, M } = langevinParams(options, 'sampleAnnealedLangevin');
   const rng = requireRng(options, 'sampleAnnealedLangevin');
-  const sL = model.process.sigma(levels[levels.length - 1]);
-  if (!(sL > 0)) throw new DiffusionInputError('timeGrid', levels[levels.length - 1], 'annealed Langevin needs σ > 0 at the last level');
+  const sL = annealedLastSigma(levels, model.process);
   let cur = checkBatch(x);
   let step = 0;
   for (let i = 0; i < levels.length; i++) {

@@ -25,6 +25,7 @@
  */
 import { DiffusionInputError, checkFiniteNumber, checkOneOf, checkPositiveInt } from './errors.js';
 import { validateBetas } from './schedules.js';
+import { readOption, type OptionSpec, type SamplerBaseOptions } from './sampling.js';
 import {
   checkBatch,
   checkModel,
@@ -40,7 +41,6 @@ import {
   type ModelOutput,
   type Process,
   type Rows,
-  type SamplerOptions,
   type StepInfo,
 } from './model.js';
 
@@ -303,7 +303,7 @@ export function deisWeights(process: Process, s: number, t: number, times: numbe
 // ---------------------------------------------------------------------------------------------
 // Schemes and the shared multistep driver
 
-export interface MultistepOptions extends SamplerOptions {
+export interface MultistepOptions extends SamplerBaseOptions {
   /** Solver order (1-3); default per sampler. */
   order?: number;
   /** Lower the order at the last steps: order at step i ≤ N - i (diffusers' lower_order_final; default true). */
@@ -317,6 +317,23 @@ export interface MultistepOptions extends SamplerOptions {
   /** UniPC: apply the corrector UniC (default true). */
   corrector?: boolean;
 }
+
+const ORDER_OPTION = { name: 'order', type: 'integer', min: 1, max: 3, doc: "solver order (default: the sampler's: 2M 2, 3M 3, UniPC 2, DEIS 3)" } as const;
+const LOWER_ORDER_FINAL_OPTION = { name: 'lowerOrderFinal', type: 'boolean', default: true, doc: 'order ≤ N - i at step i (first order on the last step; diffusers lower_order_final, applied at every N)' } as const;
+const SOLVER_TYPE_OPTION = { name: 'solverType', type: 'enum', values: SOLVER_TYPES, default: 'dpmsolver', doc: "order-2 update: 'dpmsolver' (½hφ₁ on the difference, Lu et al. 2022b Alg. 2) or 'taylor' (hφ₂)" } as const;
+/** Options of dpm-solver-2m, dpm-solver-3m, dpm-solver++3m. */
+export const DPM_MULTISTEP_OPTIONS = [ORDER_OPTION, LOWER_ORDER_FINAL_OPTION, SOLVER_TYPE_OPTION] as const satisfies readonly OptionSpec[];
+/** Options of unipc-bh1, unipc-bh2. */
+export const UNIPC_OPTIONS = [
+  ORDER_OPTION,
+  LOWER_ORDER_FINAL_OPTION,
+  { name: 'prediction', type: 'enum', values: SOLVER_PREDICTIONS, default: 'data', doc: "what UniPC integrates: 'data' (x̂₀, the paper's default) or 'noise' (ε̂)" },
+  { name: 'corrector', type: 'boolean', default: true, doc: 'apply UniC after every step but the last (no extra model call)' },
+] as const satisfies readonly OptionSpec[];
+/** Options of deis. */
+export const DEIS_OPTIONS = [ORDER_OPTION, LOWER_ORDER_FINAL_OPTION] as const satisfies readonly OptionSpec[];
+/** Options of dpm-solver++2s, dpm-solver++3s. */
+export const SINGLESTEP_PP_OPTIONS = [SOLVER_TYPE_OPTION] as const satisfies readonly OptionSpec[];
 
 /** Per-step report of the multistep samplers: the order used and the history after the step. */
 export interface MultistepStepInfo extends StepInfo {
@@ -430,8 +447,9 @@ export function multistepUpdate(scheme: MultistepScheme, process: Process, x: Ro
  */
 export function runMultistep(scheme: MultistepScheme, model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: MultistepOptions = {}, order = scheme.maxOrder): Float64Array[] {
   checkModel(model);
-  const q0 = checkOrder(options.order ?? order, scheme.maxOrder);
-  const lof = options.lowerOrderFinal ?? true;
+  const q0 = checkOrder(readOption(ORDER_OPTION, options.order, scheme.name) ?? order, scheme.maxOrder);
+  const lof = readOption(LOWER_ORDER_FINAL_OPTION, options.lowerOrderFinal, scheme.name);
+  if (options.corrector !== undefined) readOption(UNIPC_OPTIONS[3], options.corrector, scheme.name);
   const grid = checkTimeGrid(timeGrid, model.process, 'any');
   const p = model.process;
   const N = grid.length - 1;

@@ -7,7 +7,12 @@
  * to p_{t_N}; integrating along an increasing grid encodes (x_0 → x_T) and the map is invertible.
  * Grids may run either way (strictly monotone). Generic one-step formulas take any drift.
  */
-import { checkBatch, checkModel, checkTimeGrid, modelScore, type Rows, type DiffusionModel, type SamplerOptions } from './model.js';
+import { checkBatch, checkModel, checkTimeGrid, modelScore, type Rows, type DiffusionModel } from './model.js';
+import type { OptionSpec, SamplerBaseOptions, StepInfo } from './sampling.js';
+
+/** The PF-ODE solvers have no options of their own. */
+export const ODE_OPTIONS = [] as const satisfies readonly OptionSpec[];
+export type OdeOptions = SamplerBaseOptions;
 
 export type Drift = (x: Rows, t: number) => Rows;
 
@@ -64,7 +69,7 @@ export function rk4Step(drift: Drift, x: Rows, t: number, h: number): Rows {
 }
 
 /** Integrate dx/dt = F(x, t) along a monotone grid with a one-step method. */
-export function integrateOde(step: (drift: Drift, x: Rows, t: number, h: number) => Rows, drift: Drift, x: Rows, grid: Float64Array, callback?: SamplerOptions['callback']): Float64Array[] {
+export function integrateOde(step: (drift: Drift, x: Rows, t: number, h: number) => Rows, drift: Drift, x: Rows, grid: Float64Array, callback?: (info: StepInfo) => void): Float64Array[] {
   let cur = x;
   for (let i = 0; i + 1 < grid.length; i++) {
     cur = step(drift, cur, grid[i], grid[i + 1] - grid[i]);
@@ -74,7 +79,7 @@ export function integrateOde(step: (drift: Drift, x: Rows, t: number, h: number)
 }
 
 function odeSampler(step: (drift: Drift, x: Rows, t: number, h: number) => Rows) {
-  return (model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] => {
+  return (model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: OdeOptions = {}): Float64Array[] => {
     checkModel(model);
     const grid = checkTimeGrid(timeGrid, model.process, 'any');
     return integrateOde(step, (xx, t) => probabilityFlowDrift(model, xx, t), checkBatch(x), grid, options.callback);

@@ -24,6 +24,10 @@
 import { DiffusionInputError } from './errors.js';
 import { checkBatch, checkModel, checkTimeGrid, lincomb, modelEps, type DiffusionModel, type Process, type Rows, type SamplerOptions } from './model.js';
 import type { MultistepStepInfo } from './multistep.js';
+import type { OptionSpec } from './sampling.js';
+
+/** Options of pndm and plms (none of their own). */
+export const PNDM_OPTIONS = [] as const satisfies readonly OptionSpec[];
 
 /** Transfer coefficients of φ(x, ε, t, t') (PNDM eq. 11): [α_{t'}/α_t, σ_{t'} - α_{t'} σ_t/α_t]. */
 export function pndmTransferCoefficients(process: Process, t: number, tNext: number): [number, number] {

@@ -8,16 +8,45 @@
  */
 import { DiffusionInputError, checkFiniteNumber } from './errors.js';
 import type { Rng } from './rng.js';
-import {
-  checkBatch,
-  checkModel,
-  checkTimeGrid,
-  modelScore,
-  requireRng,
-  type Rows,
-  type DiffusionModel,
-  type SamplerOptions,
-} from './model.js';
+import { checkBatch, checkModel, checkTimeGrid, modelScore, requireRng, type Rows, type DiffusionModel } from './model.js';
+import { requireProcessKind, type Process } from './processes.js';
+import { readOption, type OptionSpec, type OptionsOf, type SamplerBaseOptions, type StepInfo } from './sampling.js';
+
+/** Option of the reverse-SDE samplers (euler-maruyama, vp-reverse-sde, ve-reverse-sde). */
+export const DENOISE_LAST_STEP = {
+  name: 'denoiseLastStep',
+  type: 'boolean',
+  default: false,
+  doc: 'add no noise on the last step (default: every step is noisy, so the output follows p_{t_N})',
+} as const satisfies OptionSpec;
+export const REVERSE_SDE_OPTIONS = [DENOISE_LAST_STEP] as const satisfies readonly OptionSpec[];
+export type ReverseSdeOptions = SamplerBaseOptions & OptionsOf<typeof REVERSE_SDE_OPTIONS>;
+
+/** Options of `predictor-corrector`. */
+export const PREDICTOR_CORRECTOR_OPTIONS = [
+  { name: 'correctorSteps', type: 'integer', min: 0, default: 1, doc: 'corrector steps per level (M of 004 Algorithm 1)' },
+  { name: 'snr', type: 'number', min: 0, minExclusive: true, default: 0.16, doc: "signal-to-noise ratio r of the corrector step size (Song et al. 2021 Alg. 4-5; 0.16 = their CIFAR-10 VE value)" },
+  { name: 'stepSize', type: 'number', min: 0, minExclusive: true, doc: 'fixed corrector step size ε (replaces the snr rule when given)' },
+] as const satisfies readonly OptionSpec[];
+export type PredictorCorrectorOptions = SamplerBaseOptions & OptionsOf<typeof PREDICTOR_CORRECTOR_OPTIONS>;
+
+/** The reverse-SDE samplers' `denoiseLastStep` (validated; shared by both tiers). */
+export function denoiseLastStepOf(options: OptionsOf<typeof REVERSE_SDE_OPTIONS>, sampler: string): boolean {
+  return readOption(DENOISE_LAST_STEP, options.denoiseLastStep, sampler);
+}
+
+/** The corrector's M, snr and fixed step size from the options (shared by both tiers). */
+export function predictorCorrectorParams(options: OptionsOf<typeof PREDICTOR_CORRECTOR_OPTIONS>, sampler: string): { M: number; snr: number; fixed: number | undefined } {
+  const [m, r, f] = PREDICTOR_CORRECTOR_OPTIONS;
+  return { M: readOption(m, options.correctorSteps, sampler), snr: readOption(r, options.snr, sampler), fixed: readOption(f, options.stepSize, sampler) };
+}
+
+/** The processes each reverse-SDE sampler needs (shared by both tiers and the descriptors). */
+export const SDE_PROCESSES = {
+  vpReverse: ['vp', 'discrete-vp'],
+  veReverse: ['ve'],
+  predictorCorrector: ['vp', 'discrete-vp', 've'],
+} as const;
 
 /**
  * One Euler-Maruyama step of a general SDE dx = b(x,t) dt + g(t) dw over [t, t+dt] (dt may be
@@ -42,7 +71,7 @@ export function integrateEulerMaruyama(
   diffusion: (t: number) => number,
   x: Rows,
   grid: ArrayLike<number>,
-  options: { rng: Rng; callback?: SamplerOptions['callback']; denoiseLastStep?: boolean },
+  options: { rng: Rng; callback?: (info: StepInfo) => void; denoiseLastStep?: boolean },
 ): Float64Array[] {
   if (typeof drift !== 'function') throw new DiffusionInputError('drift', drift, 'must be a function (x, t) → batch');
   if (typeof diffusion !== 'function') throw new DiffusionInputError('diffusion', diffusion, 'must be a function t → g(t)');
@@ -79,7 +108,7 @@ export function reverseSdeDrift(model: DiffusionModel, x: Rows, t: number): Rows
  * Euler-Maruyama on the reverse SDE of the model's process (E4; Song et al. 2021's
  * EulerMaruyamaPredictor): x ← x + [f x - g² s](t_{i+1} - t_i) + g √(t_i - t_{i+1}) z.
  */
-export function sampleEulerMaruyama(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
+export function sampleEulerMaruyama(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: ReverseSdeOptions = {}): Float64Array[] {
   checkModel(model);
   const grid = checkTimeGrid(timeGrid, model.process, 'decreasing');
   return integrateEulerMaruyama(
@@ -87,12 +116,12 @@ export function sampleEulerMaruyama(model: DiffusionModel, x: Rows, timeGrid: Ar
     (t) => Math.sqrt(model.process.g2(t)),
     checkBatch(x),
     grid,
-    { rng: requireRng(options, 'sampleEulerMaruyama'), callback: options.callback, denoiseLastStep: options.denoiseLastStep },
+    { rng: requireRng(options, 'sampleEulerMaruyama'), callback: options.callback, denoiseLastStep: denoiseLastStepOf(options, 'sampleEulerMaruyama') },
   );
 }
 
 /** The discrete β of the VP forward step from t_next to t (t_next < t): 1 - ᾱ(t)/ᾱ(t_next). */
-export function vpStepBeta(model: DiffusionModel, t: number, tNext: number): number {
+export function vpStepBeta(model: { process: Process }, t: number, tNext: number): number {
   const r = model.process.alpha(t) / model.process.alpha(tNext);
   return -Math.expm1(2 * Math.log(r));
 }
@@ -125,27 +154,21 @@ function norm2(v: Float64Array): number {
   return Math.sqrt(s);
 }
 
-function requireKind(model: DiffusionModel, kinds: string[], sampler: string): void {
-  if (!kinds.includes(model.process.kind)) {
-    throw new DiffusionInputError('model.process', model.process.label, `${sampler} needs a ${kinds.join(' or ')} process`);
-  }
-}
-
 /**
  * VP reverse-diffusion sampler (004 eq. 103, corrected; = DDPM ancestral sampling with σ_t² = β_t
  * on the grid's own β_i = 1 - ᾱ(t_i)/ᾱ(t_{i+1})). Needs a VP process (vp or discrete-vp).
  */
-export function sampleVpReverseSde(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
+export function sampleVpReverseSde(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: ReverseSdeOptions = {}): Float64Array[] {
   checkModel(model);
-  requireKind(model, ['vp', 'discrete-vp'], 'sampleVpReverseSde');
+  requireProcessKind(model.process, SDE_PROCESSES.vpReverse, 'sampleVpReverseSde');
   const grid = checkTimeGrid(timeGrid, model.process, 'decreasing');
   const rng = requireRng(options, 'sampleVpReverseSde');
+  const denoiseLast = denoiseLastStepOf(options, 'sampleVpReverseSde');
   let cur = checkBatch(x);
   for (let i = 0; i + 1 < grid.length; i++) {
     const t = grid[i];
     const beta = vpStepBeta(model, t, grid[i + 1]);
-    const last = i + 2 === grid.length;
-    const z = last && options.denoiseLastStep ? null : cur.map((row) => rng.normals(row.length));
+    const z = i + 2 === grid.length && denoiseLast ? null : cur.map((row) => rng.normals(row.length));
     cur = vpReverseStep(cur, modelScore(model, cur, t), beta, z);
     options.callback?.({ i, t, tNext: grid[i + 1], x: cur });
   }
@@ -153,16 +176,16 @@ export function sampleVpReverseSde(model: DiffusionModel, x: Rows, timeGrid: Arr
 }
 
 /** VE reverse-diffusion sampler (004 eq. 107; SMLD's ReverseDiffusionPredictor). Needs a VE process. */
-export function sampleVeReverseSde(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
+export function sampleVeReverseSde(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: ReverseSdeOptions = {}): Float64Array[] {
   checkModel(model);
-  requireKind(model, ['ve'], 'sampleVeReverseSde');
+  requireProcessKind(model.process, SDE_PROCESSES.veReverse, 'sampleVeReverseSde');
   const grid = checkTimeGrid(timeGrid, model.process, 'decreasing');
   const rng = requireRng(options, 'sampleVeReverseSde');
+  const denoiseLast = denoiseLastStepOf(options, 'sampleVeReverseSde');
   let cur = checkBatch(x);
   for (let i = 0; i + 1 < grid.length; i++) {
     const t = grid[i];
-    const last = i + 2 === grid.length;
-    const z = last && options.denoiseLastStep ? null : cur.map((row) => rng.normals(row.length));
+    const z = i + 2 === grid.length && denoiseLast ? null : cur.map((row) => rng.normals(row.length));
     cur = veReverseStep(cur, modelScore(model, cur, t), model.process.sigma(t), model.process.sigma(grid[i + 1]), z);
     options.callback?.({ i, t, tNext: grid[i + 1], x: cur });
   }
@@ -187,17 +210,12 @@ export function correctorStepSize(snr: number, noiseNorm: number, scoreNorm: num
  * must act on the predicted state at its own level, as in Song et al. The step size ε comes from
  * `snr` (default 0.16, Song et al.'s CIFAR-10 VE value), or is fixed by `stepSize`.
  */
-export function samplePredictorCorrector(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
+export function samplePredictorCorrector(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: PredictorCorrectorOptions = {}): Float64Array[] {
   checkModel(model);
-  requireKind(model, ['vp', 'discrete-vp', 've'], 'samplePredictorCorrector');
+  requireProcessKind(model.process, SDE_PROCESSES.predictorCorrector, 'samplePredictorCorrector');
   const grid = checkTimeGrid(timeGrid, model.process, 'decreasing');
   const rng = requireRng(options, 'samplePredictorCorrector');
-  const M = options.correctorSteps === undefined ? 1 : options.correctorSteps;
-  if (!(Number.isInteger(M) && M >= 0)) throw new DiffusionInputError('options.correctorSteps', M, 'must be an integer ≥ 0');
-  const snr = checkFiniteNumber('options.snr', options.snr ?? 0.16);
-  if (!(snr > 0)) throw new DiffusionInputError('options.snr', snr, 'must be > 0');
-  const fixed = options.stepSize;
-  if (fixed !== undefined && !(Number.isFinite(fixed) && fixed > 0)) throw new DiffusionInputError('options.stepSize', fixed, 'must be a finite number > 0');
+  const { M, snr, fixed } = predictorCorrectorParams(options, 'samplePredictorCorrector');
   const ve = model.process.kind === 've';
   let cur = checkBatch(x);
   for (let i = 0; i + 1 < grid.length; i++) {

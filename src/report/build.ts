@@ -40,11 +40,10 @@ export interface BuiltReport {
   properties: PropertyResults | null;
 }
 
-/** The golden U-Net: a golden folder (model.json + ema.bin) or a training checkpoint / run directory. */
+/** The golden U-Net: any weights folder (golden export, checkpoint, run directory; src/train/adapter.ts) at `<dir>/unet` or `<dir>`. */
 async function goldenModelDir(dir: string): Promise<string | null> {
   for (const cand of [join(dir, 'unet'), dir]) {
     if (!existsSync(cand)) continue;
-    if (existsSync(join(cand, 'model.json')) && existsSync(join(cand, 'ema.bin')) && !existsSync(join(cand, 'manifest.json'))) return cand;
     const ck = await checkpointOf(cand);
     if (ck) return ck;
   }

@@ -13,17 +13,18 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../gpu/backend.js';
-import { latestCheckpoint, saveCheckpoint } from '../gpu/checkpoint.js';
+import { useBackend } from '../backend/backend.js';
+import { latestCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
 import { exportGoldenUnet } from '../golden/generate.js';
-import { initParamValues, shapeSize } from '../gpu/nn.js';
-import { validateTrainConfig, type TrainerState } from '../gpu/train.js';
-import { unetParamSpecs, type UNetConfig } from '../gpu/unet.js';
+import { initParamValues, shapeSize } from '../train/nn.js';
+import { validateTrainConfig, type TrainerState } from '../train/config.js';
+import { unetParamSpecs, type UNetConfig } from '../train/unet.js';
 import { Rng } from '../reference/rng.js';
 import { summarize } from '../bench/stats.js';
 import type { BenchResult, BenchRow } from '../bench/types.js';
 import { buildReport, type ReportOptions } from './build.js';
 import { renderReportHtml, SECTION_IDS } from './html.js';
+import { runFigures } from './sections.js';
 import { main } from '../cli/main.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -160,6 +161,12 @@ describe('report page', () => {
     expect(elbo).toContain(join(folder, 'unet'));
     expect(elbo).toMatch(/Negative ELBO: <strong>\d+\.\d+ bits\/dim<\/strong> \(src\/golden\/bpd\.ts vlbBitsPerDim/);
     expect(elbo).not.toContain('placeholder');
+    // a golden export is a weights folder like a run: U-Net samples, no loss history
+    const r = await runFigures(join(folder, 'unet'), { samples: 2, steps: 2 });
+    expect(r.checkpoint).toBe(join(folder, 'unet'));
+    expect(r.lossFigure).toBeNull();
+    expect(r.sampleFigure?.png?.length).toBeGreaterThan(0);
+    expect(r.sampleFigure?.caption).toMatch(/2 samples, DDIM 2 steps .*EMA weights of step 4/);
   });
 
   it('labels what is absent instead of inventing it', async () => {

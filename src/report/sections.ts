@@ -62,13 +62,13 @@ export interface PropertyResults {
 }
 
 /**
- * Run every claim of the property suite (properties/kit.ts DEFAULT_CLAIMS = core + score claims)
+ * Run every claim of the property suite (src/conformance/kit.ts DEFAULT_CLAIMS = core + score claims)
  * on the float64 reference implementation. `only` restricts to claim ids (for tests).
  */
 export async function runPropertySuite(options: { only?: string[]; log?: (line: string) => void } = {}): Promise<PropertyResults> {
-  const { DEFAULT_CLAIMS } = await import('../../properties/kit.js');
-  const { referenceScoreImpl } = await import('../../properties/impls/reference-score.js');
-  const { applicable, missingMembers } = await import('../../properties/harness.js');
+  const { DEFAULT_CLAIMS } = await import('../conformance/kit.js');
+  const { referenceScoreImpl } = await import('../conformance/impls/reference-score.js');
+  const { applicable, missingMembers } = await import('../conformance/harness.js');
   const impl = referenceScoreImpl;
   const claims = options.only ? DEFAULT_CLAIMS.filter((c) => options.only!.includes(c.id)) : DEFAULT_CLAIMS;
   const outcomes: ClaimOutcome[] = [];
@@ -129,8 +129,8 @@ export function scatterSvg(sets: { name: string; points: ArrayLike<number>[]; co
  * the sampler (blue) over n exact samples of the target p_{t_end} (grey).
  */
 export async function samplerFigures(n = 300): Promise<Figure[]> {
-  const { SAMPLER_CASES, runSamplerCase } = await import('../../properties/claims/score.js');
-  const { referenceScoreImpl } = await import('../../properties/impls/reference-score.js');
+  const { SAMPLER_CASES, runSamplerCase } = await import('../conformance/claims/score.js');
+  const { referenceScoreImpl } = await import('../conformance/impls/reference-score.js');
   const betas = R.betaSchedule('linear', 1000);
   const cases = [
     ...SAMPLER_CASES,
@@ -171,11 +171,20 @@ export async function samplerFigures(n = 300): Promise<Figure[]> {
 
 // ---- checkpoints: U-Net samples, loss curve, ELBO terms ---------------------------------------
 
-/** The checkpoint directory of `dir`: itself when it holds manifest.json, else the run's latest. */
+/**
+ * The folder the weights of `dir` are read from, or null when `dir` is not a weights folder: a
+ * checkpoint directory or a golden U-Net export itself, a run directory's latest checkpoint
+ * (src/train/adapter.ts resolveWeightsFolder).
+ */
 export async function checkpointOf(dir: string): Promise<string | null> {
-  if (existsSync(join(dir, 'manifest.json'))) return dir;
-  const { latestCheckpoint } = await import('../gpu/checkpoint.js');
-  return existsSync(dir) ? latestCheckpoint(dir) : null;
+  if (!existsSync(dir)) return null;
+  const { resolveWeightsFolder } = await import('../train/adapter.js');
+  try {
+    return resolveWeightsFolder(dir).dir;
+  } catch (e) {
+    if (e instanceof R.DiffusionInputError) return null;
+    throw e;
+  }
 }
 
 export interface RunInfo {
@@ -186,48 +195,61 @@ export interface RunInfo {
   sampleFigure: Figure | null;
 }
 
-/** Loss curve and a DDIM sample grid (EMA weights) of a run directory's latest checkpoint. */
+/**
+ * Loss curve and a DDIM sample grid (EMA weights) of a weights folder (src/train/adapter.ts): a run
+ * directory (its latest checkpoint), a checkpoint directory, or a golden U-Net export (which keeps
+ * no loss history: no loss curve).
+ */
 export async function runFigures(dir: string, opts: { samples: number; steps: number; log?: (l: string) => void }): Promise<RunInfo> {
-  const ck = await checkpointOf(dir);
-  if (!ck) throw new R.DiffusionInputError('run', dir, 'no checkpoint found (expected a run directory with `latest`, or a checkpoint directory)');
-  const { loadCheckpointDir } = await import('../gpu/checkpoint.js');
-  const { state } = loadCheckpointDir(ck);
+  const { readWeightsFolder } = await import('../train/adapter.js');
+  const { DiffusionInputError } = R;
+  let f;
+  try {
+    f = readWeightsFolder(dir, 'ema');
+  } catch (e) {
+    if (e instanceof DiffusionInputError && e.message.includes('weights folder')) throw new DiffusionInputError('run', dir, 'no checkpoint found (expected a run directory with `latest`, a checkpoint directory or a golden U-Net export)');
+    throw e;
+  }
+  const ck = f.dir;
+  const losses = f.state?.losses ?? [];
+  const evals = f.state?.evals ?? [];
   let lossFigure: Figure | null = null;
-  if (state.losses.length) {
-    const w = Math.max(1, Math.floor(state.losses.length / 200));
+  if (losses.length) {
+    const w = Math.max(1, Math.floor(losses.length / 200));
     const xs: number[] = [];
     const ys: number[] = [];
-    for (let end = w; end <= state.losses.length; end += w) {
+    for (let end = w; end <= losses.length; end += w) {
       xs.push(end);
-      ys.push(state.losses.slice(end - w, end).reduce((a, b) => a + b, 0) / w);
+      ys.push(losses.slice(end - w, end).reduce((a, b) => a + b, 0) / w);
     }
     const series = [{ name: `train loss (mean of ${w})`, xs, ys }];
-    if (state.evals.length) {
-      series.push({ name: 'held-out loss', xs: state.evals.map((e) => e.step), ys: state.evals.map((e) => e.loss) });
-      series.push({ name: 'held-out, EMA', xs: state.evals.map((e) => e.step), ys: state.evals.map((e) => e.emaLoss) });
+    if (evals.length) {
+      series.push({ name: 'held-out loss', xs: evals.map((e) => e.step), ys: evals.map((e) => e.loss) });
+      series.push({ name: 'held-out, EMA', xs: evals.map((e) => e.step), ys: evals.map((e) => e.emaLoss) });
     }
     const positive = series.every((s) => s.ys.every((y) => y > 0));
-    lossFigure = { caption: `training loss of ${dir} (${state.losses.length} steps)`, svg: renderLineChartSvg(series, { width: 720, height: 400, title: 'training loss', xLabel: 'step', yLabel: 'loss', logY: positive }) };
+    lossFigure = { caption: `training loss of ${dir} (${losses.length} steps)`, svg: renderLineChartSvg(series, { width: 720, height: 400, title: 'training loss', xLabel: 'step', yLabel: 'loss', logY: positive }) };
   }
   let sampleFigure: Figure | null = null;
   if (opts.samples > 0) {
     const tf = await import('@tensorflow/tfjs');
-    const { sampleImages, validateTrainConfig } = await import('../gpu/train.js');
-    const { unetParamSpecs } = await import('../gpu/unet.js');
-    const config = validateTrainConfig(state.config);
+    const { sampleImages } = await import('../train/preview.js');
+    const { validateTrainConfig } = await import('../train/config.js');
+    const { unetParamSpecs } = await import('../train/unet.js');
+    const config = validateTrainConfig(f.config);
     const params: Record<string, import('@tensorflow/tfjs').Tensor> = {};
-    for (const s of unetParamSpecs(config.unet)) params[s.name] = tf.tensor(state.ema.get(s.name)!, s.shape, 'float32');
+    for (const s of unetParamSpecs(config.unet)) params[s.name] = tf.tensor(f.weights.get(s.name)!, s.shape, 'float32');
     try {
       opts.log?.(`sampling ${opts.samples} images with DDIM-${opts.steps} from ${ck}`);
       const imgs = sampleImages(config, params, { n: opts.samples, steps: opts.steps, seed: 0 });
       const S = config.unet.imageSize;
       const png = encodePng(imageGrid(imgs, { n: opts.samples, height: S, width: S, channels: config.unet.inChannels === 3 ? 3 : 1, scale: Math.max(1, Math.round(56 / S)) }), 'gray');
-      sampleFigure = { caption: `${opts.samples} samples, DDIM ${opts.steps} steps (η = 0), EMA weights of step ${state.step}`, png };
+      sampleFigure = { caption: `${opts.samples} samples, DDIM ${opts.steps} steps (η = 0), EMA weights of step ${f.step}`, png };
     } finally {
       tf.dispose(Object.values(params));
     }
   }
-  return { dir, checkpoint: ck, step: state.step, lossFigure, sampleFigure };
+  return { dir, checkpoint: ck, step: f.step, lossFigure, sampleFigure };
 }
 
 export interface ElboInfo {
@@ -248,8 +270,9 @@ export interface ElboInfo {
 }
 
 /**
- * ELBO terms per t (F1-F3 via the tfjs tier's vbTerms, bits/dim) of the golden U-Net (helper-10's
- * src/golden/generate.ts loadGoldenUnet: a golden folder or a training checkpoint; EMA weights) on
+ * ELBO terms per t (F1-F3 via the tfjs tier's vbTerms, bits/dim) of the golden U-Net (the adapter
+ * src/train/adapter.ts via src/golden/generate.ts loadGoldenUnet: a golden folder, a training
+ * checkpoint or a run directory; EMA weights) on
  * `batch` held-out images (MNIST test images for a 28×28×1 model, else the synthetic mixture test
  * split; conditioned on their true labels for a class-conditional model) at `count` timesteps
  * spaced geometrically from 1 to T, the prior term, and the whole bound by the golden suite's own
@@ -277,7 +300,7 @@ export async function elboFigure(dir: string, opts: { batch: number; count: numb
       labels = Array.from(ds.labels.subarray(0, B));
       data = `MNIST test images 0..${B - 1}`;
     } else {
-      const { mixtureData } = await import('../gpu/train_data.js');
+      const { mixtureData } = await import('../train/train_data.js');
       const held = mixtureData({ imageSize: u.imageSize, batchSize: B, seed: 0, nTrain: Math.max(B, 64), nTest: B }).heldOut(B);
       x0 = held.x.slice(0, B * D);
       labels = Array.from(held.labels);

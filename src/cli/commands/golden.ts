@@ -83,7 +83,7 @@ export const goldenCommand: Command = {
       return 0;
     }
     if (args.given.has('write')) throw new UsageError('--write applies to golden tables only');
-    const { selectBackend } = await import('../../gpu/backend.js');
+    const { selectBackend } = await import('../../backend/backend.js');
     const backend = await selectBackend({ env: { ...ctx.env }, log: (line) => ctx.stderr.write(`${line}\n`) });
     if (action === 'classifier') {
       const { trainClassifier, saveClassifier } = await import('../../golden/classifier.js');
@@ -123,7 +123,7 @@ export const goldenCommand: Command = {
     const from = args.string('unet-from');
     if (from !== undefined) {
       const { exportGoldenUnet } = await import('../../golden/generate.js');
-      const { latestCheckpoint } = await import('../../gpu/checkpoint.js');
+      const { latestCheckpoint } = await import('../../train/checkpoint.js');
       const { existsSync } = await import('node:fs');
       const { join } = await import('node:path');
       let ck = resolve(ctx.cwd, from);

@@ -24,7 +24,7 @@ export const reportCommand: Command = {
     --properties-json). Running every claim takes about 15 s; the whole report about a minute.`,
   options: [
     { name: 'out', short: 'o', type: 'string', default: 'out/report/report.html', valueName: 'FILE', description: 'The HTML file to write' },
-    { name: 'run', type: 'string', valueName: 'DIR', description: 'Training run (or checkpoint) directory: loss curve and U-Net samples' },
+    { name: 'run', type: 'string', valueName: 'DIR', description: 'Training run, checkpoint directory or golden U-Net export: loss curve (when it has one) and U-Net samples' },
     { name: 'golden', type: 'string', default: 'golden', valueName: 'DIR', description: 'Golden folder (the golden U-Net is <DIR>/unet)' },
     { name: 'bench', type: 'string', default: 'bench/results', valueName: 'DIR', description: 'Benchmark results folder (newest full run is shown)' },
     { name: 'properties', type: 'boolean', default: true, description: 'Run the property suite on the reference (--no-properties to skip)' },
@@ -45,8 +45,8 @@ export const reportCommand: Command = {
     const pj = args.string('properties-json');
     const properties = pj ? { file: resolve(ctx.cwd, pj) } : args.boolean('properties') ? ('run' as const) : ('skip' as const);
     const claims = args.string('claims')?.split(',').map((s) => s.trim()).filter(Boolean);
-    const { selectBackend } = await import('../../gpu/backend.js');
-    type BackendName = import('../../gpu/backend.js').BackendName;
+    const { selectBackend } = await import('../../backend/backend.js');
+    type BackendName = import('../../backend/backend.js').BackendName;
     const backend = await selectBackend({ backend: args.string('backend') as BackendName | undefined, env: ctx.env, log: (l) => ctx.note(l) });
     const { buildReport } = await import('../../report/build.js');
     const os = await import('node:os');

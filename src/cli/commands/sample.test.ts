@@ -5,13 +5,14 @@
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePng } from '../../io/png.js';
-import { saveCheckpoint } from '../../gpu/checkpoint.js';
-import { initParamValues, shapeSize } from '../../gpu/nn.js';
-import { validateTrainConfig, type TrainerState } from '../../gpu/train.js';
-import { unetParamSpecs, type UNetConfig } from '../../gpu/unet.js';
+import { saveCheckpoint } from '../../train/checkpoint.js';
+import { initParamValues, shapeSize } from '../../train/nn.js';
+import { validateTrainConfig, type TrainerState } from '../../train/config.js';
+import { unetParamSpecs, type UNetConfig } from '../../train/unet.js';
 import { Rng } from '../../reference/rng.js';
 import { main } from '../main.js';
 
@@ -93,6 +94,20 @@ describe('sample command', () => {
     const r = await run(['sample', '-c', cond, '--sampler', 'ddim', '--steps', '3', '--n', '4', '--guidance', '3', '--class', '2', '--png', png]);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/guidance w=3 classes 2/);
+  });
+
+  it('a golden U-Net export (golden/unet: model.json + ema.bin) samples like a checkpoint (EMA weights; --raw is a usage error)', async () => {
+    const golden = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'golden', 'unet');
+    const png = join(dir, 'golden.png');
+    const r = await run(['sample', '--checkpoint', golden, '--sampler', 'ddim', '--steps', '2', '--n', '2', '--png', png]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/2 images 28×28×1, ddim 2 steps .*EMA weights of .*unet \(step \d+\)/);
+    const img = decodePng(readFileSync(png));
+    // 2 columns of 28·2 px (scale 2) with 2 px padding: 2 + 2·(56 + 2) = 118 wide, one row.
+    expect([img.width, img.height]).toEqual([118, 60]);
+    const raw = await run(['sample', '--checkpoint', golden, '--steps', '2', '--n', '2', '--raw', '--png', join(dir, 'golden-raw.png')]);
+    expect(raw.code).toBe(2);
+    expectOneLineError(raw.err, /--raw: .*only the EMA weights/);
   });
 
   it('user mistakes: one line, no stack, exit 2', async () => {

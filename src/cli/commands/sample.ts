@@ -1,5 +1,6 @@
 /**
- * `sample`: draw images from a trained U-Net checkpoint (src/gpu/checkpoint.ts) with any sampler of
+ * `sample`: draw images from trained U-Net weights (a run directory, a checkpoint or a golden export,
+ * loaded by the one adapter src/train/adapter.ts) with any sampler of
  * the tensor registry (src/gpu/samplers.ts) that applies to a discrete VP schedule, and write them
  * as a PNG grid (src/io/png.ts).
  *
@@ -12,32 +13,35 @@
  * conditional and the null-class outputs: ε̃ = (1 + w) ε̂(x, y) - w ε̂(x, ∅) (E9).
  */
 import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { UsageError } from '../args.js';
 import type { Command } from '../command.js';
 
-/** Samplers that apply to the discrete VP process of a trained U-Net. */
-export const CLI_SAMPLERS = ['ddim', 'ddpm', 'ode-euler', 'ode-heun', 'ode-rk4', 'dpm-solver-1', 'dpm-solver-2', 'dpm-solver-3', 'dpm-solver++2m', 'euler-maruyama', 'vp-reverse-sde', 'predictor-corrector'] as const;
-const INTEGER_SPACINGS = ['leading', 'trailing', 'linspace'];
-const TIME_SPACINGS = ['time', 'logsnr'];
+import { CLI_SAMPLERS, INTEGER_SPACINGS, SAMPLER_FLAGS, TIME_SPACINGS, samplerOptionsFromFlags, samplerSpacing } from '../sampler_flags.js';
+
+/** Samplers that apply to the discrete VP process of a trained U-Net (read from the sampler descriptors). */
+export { CLI_SAMPLERS };
 
 class Interrupted extends Error {}
 
-/** The checkpoint directory named by --checkpoint: a checkpoint itself, or a run directory (its `latest`). */
+/** The weights folder named by --checkpoint: a checkpoint, a golden U-Net export, or a run directory (its `latest`). */
 async function resolveCheckpoint(dir: string): Promise<string> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--checkpoint ${dir}: no such directory`);
-  if (existsSync(join(dir, 'manifest.json'))) return dir;
-  const { latestCheckpoint } = await import('../../gpu/checkpoint.js');
-  const ck = latestCheckpoint(dir);
-  if (ck === null) throw new UsageError(`--checkpoint ${dir}: neither a checkpoint (no manifest.json) nor a run directory (no 'latest' file)`);
-  return ck;
+  const { resolveWeightsFolder } = await import('../../train/adapter.js');
+  const { DiffusionInputError } = await import('../../reference/errors.js');
+  try {
+    return resolveWeightsFolder(dir).dir;
+  } catch (e) {
+    if (e instanceof DiffusionInputError) throw new UsageError(`--checkpoint ${dir}: neither a checkpoint (no manifest.json) nor a golden U-Net export (no model.json) nor a run directory (no 'latest' file)`);
+    throw e;
+  }
 }
 
 export const sampleCommand: Command = {
   name: 'sample',
   summary: 'Draw images from a U-Net checkpoint with a named sampler into a PNG grid',
-  description: `Loads a checkpoint written by 'train' (a run directory, whose latest checkpoint is used, or one
-    checkpoint directory), rebuilds the U-Net and samples on the discrete VP process of its noise schedule with
+  description: `Loads U-Net weights: a run directory written by 'train' (its latest checkpoint is used), one
+    checkpoint directory, or a golden U-Net export (model.json + ema.bin, e.g. golden/unet); rebuilds the U-Net and samples on the discrete VP process of its noise schedule with
     the tensor tier's samplers (src/gpu/samplers.ts; the same samplers as the float64 reference).
 
     ddim and ddpm step along ddimTimesteps(T, steps, spacing) followed by 0 (spacing leading, trailing or
@@ -47,18 +51,18 @@ export const sampleCommand: Command = {
     A class-conditional model samples class --class (or classes i mod K when omitted); --guidance w applies
     classifier-free guidance. The initial noise and every random draw come from --seed.`,
   options: [
-    { name: 'checkpoint', short: 'c', type: 'string', required: true, valueName: 'DIR', description: 'Run directory (uses its latest checkpoint) or checkpoint directory' },
-    { name: 'sampler', short: 's', type: 'string', choices: CLI_SAMPLERS, default: 'ddim', description: 'Sampler' },
+    { name: 'checkpoint', short: 'c', type: 'string', required: true, valueName: 'DIR', description: 'Run directory (uses its latest checkpoint), checkpoint directory or golden U-Net export (e.g. golden/unet)' },
+    { name: 'sampler', short: 's', type: 'string', choices: CLI_SAMPLERS, default: 'ddim', description: 'Sampler (docs/samplers.md)' },
     { name: 'steps', type: 'int', min: 1, max: 100_000, default: 50, description: 'Number of sampler steps' },
     { name: 'n', type: 'int', min: 1, max: 4096, default: 64, description: 'Number of images' },
-    { name: 'eta', type: 'number', min: 0, description: 'ddim: η (0 = deterministic, 1 = DDPM-like); default 0' },
-    { name: 'variance', type: 'string', choices: ['posterior', 'beta'], description: "ddpm: reverse variance β̃ ('posterior', default) or β ('beta')" },
-    { name: 'spacing', type: 'string', choices: [...INTEGER_SPACINGS, ...TIME_SPACINGS], description: 'Grid spacing: leading|trailing|linspace (ddim, ddpm; default leading) or time|logsnr (others; default logsnr for dpm-solver, else time)' },
+    ...SAMPLER_FLAGS.map((f) => f.flag),
+    { name: 'spacing', type: 'string', choices: [...INTEGER_SPACINGS, ...TIME_SPACINGS], description: `Grid spacing: ${INTEGER_SPACINGS.join('|')} (integer-grid samplers: ddim, ddpm; default leading) or ${TIME_SPACINGS.join('|')} (others; default logsnr for dpm-solver, else time)` },
     { name: 'guidance', short: 'w', type: 'number', min: -1, description: 'Classifier-free guidance weight w (class-conditional models)' },
     { name: 'class', type: 'int', min: 0, description: 'Class label to sample (class-conditional models)' },
     { name: 'seed', type: 'int', default: 0, description: 'Seed of the noise' },
     { name: 'png', type: 'string', required: true, valueName: 'FILE', description: 'Output PNG grid' },
-    { name: 'ema', type: 'boolean', description: 'Use the EMA weights (default: the raw weights)' },
+    { name: 'ema', type: 'boolean', description: 'Use the EMA weights (the default; every weights folder has them)' },
+    { name: 'raw', type: 'boolean', description: 'Use the raw (non-EMA) weights of a training checkpoint instead' },
     { name: 'cols', type: 'int', min: 1, description: 'Images per row (default ⌈√n⌉)' },
     { name: 'scale', type: 'int', min: 1, max: 16, default: 2, description: 'Pixel magnification of the grid' },
   ],
@@ -68,44 +72,38 @@ export const sampleCommand: Command = {
     'sample -c runs/mnist-cond --sampler dpm-solver++2m --steps 20 --guidance 3 --class 7 --png sevens.png',
   ],
   async run(args, ctx) {
-    const sampler = args.require<string>('sampler') as (typeof CLI_SAMPLERS)[number];
+    const sampler = args.require<string>('sampler');
     const steps = args.require<number>('steps');
     const n = args.require<number>('n');
     const seed = args.require<number>('seed');
     const png = resolve(ctx.cwd, args.require<string>('png'));
-    const ancestral = sampler === 'ddim' || sampler === 'ddpm';
-    if (args.given.has('eta') && sampler !== 'ddim') throw new UsageError(`--eta applies to --sampler ddim only (got --sampler ${sampler})`);
-    if (args.given.has('variance') && sampler !== 'ddpm') throw new UsageError(`--variance applies to --sampler ddpm only (got --sampler ${sampler})`);
-    const spacing = args.string('spacing') ?? (ancestral ? 'leading' : sampler.startsWith('dpm-solver') ? 'logsnr' : 'time');
-    if (ancestral !== INTEGER_SPACINGS.includes(spacing)) {
-      throw new UsageError(`--spacing ${spacing} does not apply to --sampler ${sampler} (use ${(ancestral ? INTEGER_SPACINGS : TIME_SPACINGS).join(', ')})`);
-    }
+    const samplerOptions = samplerOptionsFromFlags(sampler, (f) => (!args.given.has(f.name) ? undefined : f.type === 'boolean' ? args.boolean(f.name) : f.type === 'string' ? args.string(f.name) : args.number(f.name)));
+    const { spacing, integer: ancestral } = samplerSpacing(sampler, args.string('spacing'));
     const ckDir = await resolveCheckpoint(resolve(ctx.cwd, args.require<string>('checkpoint')));
 
     const tf = await import('@tensorflow/tfjs');
-    const { selectBackend } = await import('../../gpu/backend.js');
-    const { loadCheckpointDir } = await import('../../gpu/checkpoint.js');
+    const { selectBackend } = await import('../../backend/backend.js');
+    const { loadUnet, unetTensorModel } = await import('../../train/adapter.js');
     const { DataFileError } = await import('../../data/idx.js');
-    const { unetApply, unetParamSpecs, validateUNetConfig } = await import('../../gpu/unet.js');
-    const { makeTensorModel, modelX0 } = await import('../../gpu/model.js');
-    const { classifierFreeGuidance } = await import('../../gpu/guidance.js');
+    const { modelX0 } = await import('../../gpu/model.js');
     const { getTensorSampler } = await import('../../gpu/samplers.js');
     const { ancestralTimeGrid } = await import('../../reference/ancestral.js');
-    const { discreteVpProcess, makeTimeGrid } = await import('../../reference/model.js');
-    const { betaSchedule } = await import('../../reference/schedules.js');
+    const { makeTimeGrid } = await import('../../reference/model.js');
     const { Rng } = await import('../../reference/rng.js');
     const { writeImageGrid } = await import('../../io/png.js');
 
     const backend = await selectBackend({ env: { ...ctx.env }, log: (line) => ctx.stderr.write(`${line}\n`) });
-    let state;
+    if (args.boolean('ema') && args.boolean('raw')) throw new UsageError('--ema and --raw exclude each other');
+    const which = args.boolean('raw') ? 'raw' : 'ema';
+    let g;
     try {
-      state = loadCheckpointDir(ckDir).state;
+      g = loadUnet(ckDir, { weights: which });
     } catch (e) {
       if (e instanceof Error && e.name === 'CheckpointError') throw new DataFileError((e as Error & { file: string }).file, e.message.replace(/^checkpoint file \S+: /, ''));
+      if (e instanceof Error && e.name === 'DiffusionInputError' && which === 'raw') throw new UsageError(`--raw: ${e.message}`);
       throw e;
     }
-    const config = state.config;
-    const u = validateUNetConfig(config.unet);
+    const { config, unet: u, process } = g;
     const K = u.numClasses;
     if (u.inChannels !== 1 && u.inChannels !== 3) throw new UsageError(`the checkpoint's images have ${u.inChannels} channels; a PNG grid needs 1 or 3`);
     const guidance = args.number('guidance');
@@ -115,23 +113,10 @@ export const sampleCommand: Command = {
     const T = config.schedule.T;
     if (ancestral && steps > T) throw new UsageError(`--steps ${steps} exceeds the model's T = ${T} for --sampler ${sampler}`);
 
-    const weights = args.boolean('ema') ? state.ema : state.params;
-    const params: Record<string, import('@tensorflow/tfjs').Tensor> = {};
-    for (const s of unetParamSpecs(u)) params[s.name] = tf.tensor(weights.get(s.name)!, s.shape, 'float32');
-    const process = discreteVpProcess(betaSchedule(config.schedule.name, T));
     const [H, W, C] = [u.imageSize, u.imageSize, u.inChannels];
     const D = H * W * C;
-    const unetModel = (labels: number[] | null) =>
-      makeTensorModel(process, config.objective, (x, t) =>
-        tf.tidy(() => unetApply(u, params, x.reshape([x.shape[0], H, W, C]) as import('@tensorflow/tfjs').Tensor4D, new Array(x.shape[0]).fill(t), labels).reshape([x.shape[0], D]) as import('@tensorflow/tfjs').Tensor2D),
-      );
-    let labels: number[] | null = null;
-    let model = unetModel(null);
-    if (K > 0) {
-      labels = Array.from({ length: n }, (_, i) => cls ?? i % K);
-      model = unetModel(labels);
-      if (guidance !== undefined) model = classifierFreeGuidance(model, unetModel(new Array(n).fill(K)), guidance);
-    }
+    const labels = K > 0 ? Array.from({ length: n }, (_, i) => cls ?? i % K) : null;
+    const model = unetTensorModel(g, { labels, guidance });
 
     const grid = ancestral ? ancestralTimeGrid(T, steps, spacing as 'leading') : Array.from(makeTimeGrid(process, steps, { spacing: spacing as 'time' }));
     const total = grid.length - 1 + (ancestral ? 0 : 1);
@@ -142,10 +127,8 @@ export const sampleCommand: Command = {
     let out: import('@tensorflow/tfjs').Tensor2D | null = null;
     try {
       out = getTensorSampler(sampler)(model, x0, grid, {
+        ...samplerOptions,
         rng,
-        eta: args.number('eta') ?? 0,
-        variance: (args.string('variance') ?? 'posterior') as 'posterior',
-        denoiseLastStep: true,
         callback: (info) => {
           if (ctx.signal.aborted) throw new Interrupted();
           bar.update(info.i + 1, { t: Math.round(info.tNext * 100) / 100 });
@@ -170,8 +153,8 @@ export const sampleCommand: Command = {
       mean /= pixels.length;
       ctx.stdout.write(
         `wrote ${png} (${grid2.width}×${grid2.height}): ${n} images ${H}×${W}×${C}, ${sampler} ${grid.length - 1} steps` +
-          `${sampler === 'ddim' ? ` η=${args.number('eta') ?? 0}` : ''}${ancestral ? ` spacing=${spacing}` : ` spacing=${spacing} + final x̂_0`}` +
-          `${guidance !== undefined ? ` guidance w=${guidance}` : ''}${labels ? ` classes ${cls ?? `i mod ${K}`}` : ''}, ${args.boolean('ema') ? 'EMA' : 'raw'} weights of ${ckDir} (step ${state.step}), ` +
+          `${sampler === 'ddim' ? ` η=${samplerOptions.eta}` : ''}${ancestral ? ` spacing=${spacing}` : ` spacing=${spacing} + final x̂_0`}` +
+          `${guidance !== undefined ? ` guidance w=${guidance}` : ''}${labels ? ` classes ${cls ?? `i mod ${K}`}` : ''}, ${which === 'ema' ? 'EMA' : 'raw'} weights of ${ckDir} (step ${g.step}), ` +
           `seed ${seed}, backend ${backend.name}, ${secs.toFixed(2)} s; pixel mean ${mean.toFixed(4)}, ${((100 * outside) / pixels.length).toFixed(2)}% outside [-1, 1] (clamped)\n`,
       );
       return 0;
@@ -184,7 +167,7 @@ export const sampleCommand: Command = {
     } finally {
       out?.dispose();
       x0.dispose();
-      for (const p of Object.values(params)) p.dispose();
+      g.dispose();
     }
   },
 };

@@ -1,7 +1,7 @@
 /**
  * `vectors`: write (or check) the portable test vectors (issue 8; docs/vectors.md): one JSON file
  * per formula family plus the JSON schema, generated deterministically from the float64 reference
- * by vectors/generate.ts.
+ * by src/conformance/vectors/generate.ts.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -29,7 +29,7 @@ export const vectorsCommand: Command = {
   examples: ['vectors --out vectors/', 'vectors --check --out vectors/'],
   async run(args, ctx) {
     const dir = resolve(ctx.cwd, args.require<string>('out'));
-    const gen = await import('../../../vectors/generate.js');
+    const gen = await import('../../conformance/vectors/generate.js');
     if (args.boolean('check')) {
       const texts = await gen.generateVectorTexts();
       const bad: string[] = [];
