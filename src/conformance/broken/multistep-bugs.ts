@@ -24,22 +24,24 @@ const pndmRawV: R.SamplerFn = (model, x, grid, o = {}) => {
   const p = model.process;
   let cur = R.checkBatch(x);
   const hist: Rows[] = [];
-  const toEps = (out: Rows, xx: Rows, t: number): Rows => {
-    const eps = R.makeModel(p, model.output, () => out);
-    return R.modelEps(eps, xx, t);
-  };
+  const asEps = (out: Rows, xx: Rows, t: number): Rows => R.modelEps(R.makeModel(p, model.output, () => out), xx, t);
   for (let i = 0; i + 1 < grid.length; i++) {
     const t = grid[i];
     const tn = grid[i + 1];
+    const raw = model.apply(cur, t); // the raw output is what the buggy history keeps
+    hist.unshift(raw);
+    if (hist.length > 4) hist.length = 4;
     if (i < 3) {
-      const r = R.pndmPrkStep(model, cur, t, tn);
-      hist.unshift(model.apply(cur, t)); // raw output kept
-      cur = r.x;
+      // pseudo-RK4 (correct, from e_1 = ε̂(x, t)), as PNDM's warm-up
+      const tm = 0.5 * (t + tn);
+      const e1 = asEps(raw, cur, t);
+      const e2 = R.modelEps(model, R.pndmTransfer(p, cur, e1, t, tm), tm);
+      const e3 = R.modelEps(model, R.pndmTransfer(p, cur, e2, t, tm), tm);
+      const e4 = R.modelEps(model, R.pndmTransfer(p, cur, e3, t, tn), tn);
+      cur = R.pndmTransfer(p, cur, R.lincomb([1 / 6, 2 / 6, 2 / 6, 1 / 6], [e1, e2, e3, e4]), t, tn);
     } else {
-      hist.unshift(model.apply(cur, t));
-      if (hist.length > 4) hist.length = 4;
-      const raw = R.lincomb(R.plmsCoefficients(hist.length), hist);
-      cur = R.pndmTransfer(p, cur, toEps(raw, cur, t), t, tn);
+      const comb = R.lincomb(R.plmsCoefficients(hist.length), hist);
+      cur = R.pndmTransfer(p, cur, asEps(comb, cur, t), t, tn);
     }
     o.callback?.({ i, t, tNext: tn, x: cur });
   }
