@@ -32,7 +32,7 @@ describe(`numpy harness ${suffix}`, () => {
     console.log(r.out.split('\n').filter((l) => /^(PASS|FAIL|N\/A)/.test(l)).join('\n'));
     expect(r.out).toContain('all applicable vectors passed');
     expect(r.status).toBe(0);
-    for (const fam of ['schedules', 'forward', 'posterior', 'parameterizations', 'ddpm', 'ddim', 'kl-decoder', 'vlb', 'score-mixture', 'score-steps', 'dpm-solver', 'guidance', 'score-matching']) {
+    for (const fam of ['schedules', 'forward', 'posterior', 'parameterizations', 'ddpm', 'ddim', 'kl-decoder', 'vlb', 'score-mixture', 'score-steps', 'dpm-solver', 'guidance', 'score-matching', 'multistep']) {
       expect(r.out).toMatch(new RegExp(`PASS ${fam}\\s`));
     }
   });
@@ -60,7 +60,8 @@ describe(`numpy harness ${suffix}`, () => {
       for (const g of data.testGroups) for (const c of g.tests) for (const fl of c.flags) flagged.set(fl, (flagged.get(fl) ?? new Set()).add(c.id));
     }
     const bugs = ['score_sign', 'mixture_weights', 'noisy_marginal', 'tweedie_scale', 'langevin_noise_scale', 'vp_sde_drift', 've_sde_increment',
-      'heun_correction', 'rk4_weights', 'dpm_lambda_direction', 'indi_extra_noise', 'cfg_scale_convention', 'score_matching_half'];
+      'heun_correction', 'rk4_weights', 'dpm_lambda_direction', 'indi_extra_noise', 'cfg_scale_convention', 'score_matching_half',
+      'multistep_warmup', 'lower_order_final', 'pndm_raw_v', 'flow_velocity_sign'];
     for (const bug of bugs) {
       const r = run('--inject-bug', bug, '--verbose');
       expect(r.status, bug).toBe(1);
