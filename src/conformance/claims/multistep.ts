@@ -225,7 +225,7 @@ const parameterization: Claim = {
 
 const history: Claim = {
   id: 'multistep.history',
-  title: 'multistep history through a spy model: one model call per step at t_i on the state the previous step returned; the first step and (lowerOrderFinal) the last step are first order from the newest output only; a reported history holds the last outputs, converted, newest first',
+  title: 'multistep history through a spy model, on λ-, t- and √t-uniform grids: one model call per step at t_i on the state the previous step returned (successor property); the first step and (lowerOrderFinal) the last step are first order from the newest output only; a reported history holds the last outputs, converted, newest first',
   catalog: 'claim 8 (E7; issue 15)',
   requires: ['scoreProcess', 'mixtureModel', 'scoreSampler'],
   run(impl) {
@@ -235,9 +235,12 @@ const history: Claim = {
     const oracle = impl.mixtureModel!(MIX2, vp, 'eps');
     const x = new R.Rng(FC_SEED + 19).normalBatch(4, 2);
     const N = 7;
-    const grid = Array.from(R.makeTimeGrid(vp, N, { spacing: 'logsnr' }));
     const tol = 256 * u * 10;
-    for (const c of MULTISTEP_TABLE) {
+    // the successor property on every grid kind: uniform in λ, in t, in √t (time-quadratic)
+    const grids = (['logsnr', 'time', 'time-quadratic'] as const).map((spacing) => ({ spacing, grid: Array.from(R.makeSolverGrid(vp, N, { spacing, tEnd: 0.01 })) }));
+    for (const { spacing, grid } of grids)
+    for (const c0 of MULTISTEP_TABLE) {
+      const c = { ...c0, sampler: c0.sampler, label: `${c0.sampler} (${spacing} grid)` };
       const calls: { x: Rows; t: number; out: Rows }[] = [];
       const spy = R.makeModel(vp, 'eps', (xx, t) => {
         const out = oracle.apply(xx, t);
@@ -246,14 +249,14 @@ const history: Claim = {
       });
       const infos: (R.StepInfo & { history?: { t: number[]; m: Rows[] }; corrected?: Rows })[] = [];
       impl.scoreSampler!(c.sampler)(spy, x, grid, { callback: (i) => infos.push({ ...i, x: i.x.map((r) => Float64Array.from(r)) }) });
-      if (calls.length !== N) tr.fail(`${c.sampler}: ${calls.length} model calls for ${N} steps (expected one per step)`);
-      if (infos.length !== N) tr.fail(`${c.sampler}: ${infos.length} callbacks for ${N} steps`);
+      if (calls.length !== N) tr.fail(`${c.label}: ${calls.length} model calls for ${N} steps (expected one per step)`);
+      if (infos.length !== N) tr.fail(`${c.label}: ${infos.length} callbacks for ${N} steps`);
       calls.forEach((k, i) => {
-        if (k.t !== grid[i]) tr.fail(`${c.sampler}: model call ${i} at t=${k.t}, expected t_${i}=${grid[i]}`);
+        if (k.t !== grid[i]) tr.fail(`${c.label}: model call ${i} at t=${k.t}, expected t_${i}=${grid[i]}`);
         // step 0: the initial batch (a float32 tier rounds it once: ≤ u·|x|); later: exactly the reported state
         const expectIn = i === 0 ? x : infos[i - 1].x;
         const inTol = i === 0 ? u * Math.max(1, maxAbs(x)) : 0;
-        k.x.forEach((r, j) => tr.close(`${c.sampler}: model input at step ${i} = ${i === 0 ? 'the initial batch' : `state after step ${i - 1}`}, row ${j}`, r, expectIn[j], 0, inTol));
+        k.x.forEach((r, j) => tr.close(`${c.label}: model input at step ${i} = ${i === 0 ? 'the initial batch' : `state after step ${i - 1}`}, row ${j}`, r, expectIn[j], 0, inTol));
       });
       // converted output of call i (what the history must hold)
       const conv = (i: number): Rows =>
@@ -268,18 +271,18 @@ const history: Claim = {
         );
       };
       const scale = Math.max(1, maxAbs(x), ...infos.map((i) => maxAbs(i.x)));
-      firstOrder(calls[0].x, 0).forEach((r, j) => tr.close(`${c.sampler}: first step = first-order update (only one output exists), row ${j}`, r, infos[0].x[j], 0, tol * scale));
+      firstOrder(calls[0].x, 0).forEach((r, j) => tr.close(`${c.label}: first step = first-order update (only one output exists), row ${j}`, r, infos[0].x[j], 0, tol * scale));
       const lastStart = c.corrector ? infos[N - 1].corrected : infos[N - 2].x;
-      if (lastStart) firstOrder(lastStart, N - 1).forEach((r, j) => tr.close(`${c.sampler}: last step = first-order update (lowerOrderFinal), row ${j}`, r, infos[N - 1].x[j], 0, tol * scale));
+      if (lastStart) firstOrder(lastStart, N - 1).forEach((r, j) => tr.close(`${c.label}: last step = first-order update (lowerOrderFinal), row ${j}`, r, infos[N - 1].x[j], 0, tol * scale));
       infos.forEach((info, i) => {
         if (!info.history) return;
         const q = Math.min(i + 1, c.order);
         const want = grid.slice(0, i + 1).reverse().slice(0, q);
-        if (info.history.t.length < q || want.some((t, k) => info.history!.t[k] !== t)) tr.fail(`${c.sampler}: history times after step ${i} are [${info.history.t}], expected the newest first [${want}]`);
-        want.forEach((_, k) => info.history!.m[k].forEach((r, j) => tr.close(`${c.sampler}: history[${k}] after step ${i} = converted output of call ${i - k}, row ${j}`, r, conv(i - k)[j], 0, tol * scale)));
+        if (info.history.t.length < q || want.some((t, k) => info.history!.t[k] !== t)) tr.fail(`${c.label}: history times after step ${i} are [${info.history.t}], expected the newest first [${want}]`);
+        want.forEach((_, k) => info.history!.m[k].forEach((r, j) => tr.close(`${c.label}: history[${k}] after step ${i} = converted output of call ${i - k}, row ${j}`, r, conv(i - k)[j], 0, tol * scale)));
       });
     }
-    return tr.result(`${MULTISTEP_TABLE.length} samplers × ${N} steps`);
+    return tr.result(`${MULTISTEP_TABLE.length} samplers × 3 grids (logsnr, time, time-quadratic) × ${N} steps`);
   },
 };
 
