@@ -238,8 +238,7 @@ const history: Claim = {
     const tol = 256 * u * 10;
     // the successor property on every grid kind: uniform in λ, in t, in √t (time-quadratic)
     const grids = (['logsnr', 'time', 'time-quadratic'] as const).map((spacing) => ({ spacing, grid: Array.from(R.makeSolverGrid(vp, N, { spacing, tEnd: 0.01 })) }));
-    for (const { spacing, grid } of grids)
-    for (const c0 of MULTISTEP_TABLE) {
+    for (const { spacing, grid, c0 } of grids.flatMap((g) => MULTISTEP_TABLE.map((c0) => ({ ...g, c0 })))) {
       const c = { ...c0, sampler: c0.sampler, label: `${c0.sampler} (${spacing} grid)` };
       const calls: { x: Rows; t: number; out: Rows }[] = [];
       const spy = R.makeModel(vp, 'eps', (xx, t) => {
