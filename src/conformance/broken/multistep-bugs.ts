@@ -135,6 +135,30 @@ const deisMixedVariables: R.SamplerFn = (model, x, grid, o = {}) => {
   return R.runMultistep(scheme, model, x, grid, o, 3);
 };
 
+// 8. Third-order multistep with half the second-derivative term: D2 = (D1_0 - D1_1)/(r0 + r1) ≈ h²m''/2
+//    multiplied by (φ_2(z) - ½) = h·φ_3(z) instead of 2h·φ_3(z) (the Taylor term h³φ_3 m''). This
+//    is the coefficient of the widely used third-order multistep update (the dpm-solver reference
+//    code's multistep_dpm_solver_third_update and its ports); measured interior order 2.07 instead
+//    of 3.24 on the full VP range (issue 15 notes).
+const halfSecondDerivative: R.SamplerFn = (model, x, grid, o = {}) => {
+  const scheme: R.MultistepScheme = {
+    name: 'DPM-Solver++(3M), D2 coefficient hφ₃',
+    prediction: 'data',
+    maxOrder: 3,
+    predictor: (p, s, t, times) => {
+      const F = R.expFrame(p, 'data', s, t);
+      const off = times.map((u) => (p.lambda(u) - p.lambda(s)) / F.h);
+      const w = R.taylorWeights(F, off, 'dpmsolver');
+      if (times.length < 3) return { base: F.base, w };
+      // row 2 of V⁻¹ (V_{jn} = off_j^n): Lagrange's second divided difference, 1/Π_{k≠j}(off_j - off_k)
+      const row2 = off.map((oj, j) => 1 / off.reduce((acc, ok, k) => (k === j ? acc : acc * (oj - ok)), 1));
+      const c2 = F.scale * F.h * R.phi(3, F.z);
+      return { base: F.base, w: w.map((wj, j) => wj - c2 * row2[j]) }; // removes half of c2·2!·row2
+    },
+  };
+  return R.runMultistep(scheme, model, x, grid, o, 3);
+};
+
 export const multistepBugs: BrokenScoreImpl[] = [
   { id: 'pndm-raw-v', bug: 'PNDM combining raw v̂ outputs across steps and converting once at the current (x, t)', expectedCaughtBy: ['multistep.parameterization'], impl: withSampler('pndm-raw-v', 'pndm', pndmRawV) },
   { id: 'multistep-first-step-full-order', bug: 'DPM-Solver++(3M) without warm-up: the first step uses a zero-initialised history entry', expectedCaughtBy: ['multistep.history', 'score.sampling-distribution'], impl: withSampler('multistep-first-step-full-order', 'dpm-solver++3m', firstStepFullOrder) },
@@ -142,5 +166,6 @@ export const multistepBugs: BrokenScoreImpl[] = [
   { id: 'multistep-stale-last-step', bug: 'DPM-Solver-2M whose last step reuses the previous output (history not refreshed before the final update)', expectedCaughtBy: ['multistep.history', 'multistep.order'], impl: withSampler('multistep-stale-last-step', 'dpm-solver-2m', staleLastStep) },
   { id: 'model-time-x1000', bug: 'discrete model time hard-coded as 1000·(t_c - 1/N) for every N', expectedCaughtBy: ['multistep.model-time'], impl: broken('model-time-x1000', { discreteModelTime: modelTimeTimes1000 }) },
   { id: 'flow-velocity-sign', bug: 'flow Euler integrating with the velocity x̂_0 - ε̂ (opposite sign convention)', expectedCaughtBy: ['score.sampling-distribution', 'multistep.first-order-equivalence'], impl: withSampler('flow-velocity-sign', 'flow-euler', flowSignFlipped) },
+  { id: 'multistep3-half-second-derivative', bug: 'DPM-Solver++(3M) with D2 = (D1_0 - D1_1)/(r0 + r1) times (φ_2 - ½) = hφ_3 (half the Taylor term): interior order 2', expectedCaughtBy: ['multistep.order'], impl: withSampler('multistep3-half-second-derivative', 'dpm-solver++3m', halfSecondDerivative) },
   { id: 'deis-mixed-variables', bug: 'DEIS extrapolating in λ with misscaled nodes instead of the time polynomial', expectedCaughtBy: ['multistep.order', 'score.sampling-distribution'], impl: withSampler('deis-mixed-variables', 'deis', deisMixedVariables) },
 ];
