@@ -197,7 +197,7 @@ interface Case {
 }
 
 /** The cross-check's meaning of the descriptors' test-process names (src/reference/samplers.ts TestProcess). */
-const TEST_PROCESSES: Record<R.TestProcess, Process | null> = { vp, ve, 'discrete-vp': disc, indi, 'indi-extra-noise': indiS, 'seed-4.3': null };
+const TEST_PROCESSES: Record<R.TestProcess, Process | null> = { vp, ve, 'discrete-vp': disc, indi, 'indi-extra-noise': indiS, 'seed-4.3': null, flow: R.flowProcess() };
 
 function caseOf(d: R.SamplerDescriptor & { name: R.SamplerName }, c: R.CrossCheck): Case {
   const process = TEST_PROCESSES[c.process];

@@ -8,6 +8,7 @@ import { flushDeferredChecks } from '../gpu/deferred.js';
 import { ancestralTimeGrid } from '../reference/ancestral.js';
 import { Rng } from '../reference/rng.js';
 import { getTensorSampler } from '../gpu/samplers.js';
+import { makeFlowGrid } from '../reference/flow.js';
 import { unetCore, unetTensorModel } from './adapter.js';
 import type { TrainConfig } from './config.js';
 import type { ParamSet } from './nn.js';
@@ -38,11 +39,15 @@ export async function sampleImages(config: TrainConfig, params: ParamSet, opts: 
   const guidance = u.numClasses > 0 && opts.guidance !== undefined && opts.guidance !== 0 ? opts.guidance : undefined;
   const model = unetTensorModel(core, { labels, guidance });
   const T = config.schedule.T;
-  const grid = ancestralTimeGrid(T, Math.min(opts.steps, T), 'trailing');
+  const flow = config.objective === 'flow';
+  // a flow model: flow Euler from τ = 1 (pure noise) to 0 on the uniform grid (one model call per step)
+  const grid = flow ? Array.from(makeFlowGrid(Math.min(opts.steps, T))) : ancestralTimeGrid(T, Math.min(opts.steps, T), 'trailing');
   const rng = new Rng(opts.seed);
   const x = tf.tensor2d(Float32Array.from(rng.normals(n * D)), [n, D]);
   try {
-    const out = getTensorSampler('ddim')(model, x, grid, { rng, eta: 0 } as Parameters<ReturnType<typeof getTensorSampler>>[3]);
+    const out = flow
+      ? getTensorSampler('flow-euler')(model, x, grid, {})
+      : getTensorSampler('ddim')(model, x, grid, { rng, eta: 0 } as Parameters<ReturnType<typeof getTensorSampler>>[3]);
     // Deferred finiteness checks (webgpu: no synchronous reads), then one asynchronous read.
     await flushDeferredChecks();
     const px = ((await out.data()) as Float32Array).slice();

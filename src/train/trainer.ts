@@ -21,6 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 import { syncReadable } from '../gpu/deferred.js';
 import { DiffusionInputError } from '../reference/errors.js';
 import { qSample } from '../reference/forward.js';
+import { flowTrainingPair, sampleLogitNormal } from '../reference/flow.js';
 import { vFromEpsAndX0 } from '../reference/parameterization.js';
 import { Rng } from '../reference/rng.js';
 import { type Schedule, betaSchedule, makeSchedule } from '../reference/schedules.js';
@@ -84,6 +85,14 @@ export function shardLossTensors(config: UNetConfig, params: ParamSet, prep: Sha
   const perExample = tf.mean(tf.squaredDifference(pred, target), [1, 2, 3]);
   const loss = tf.div(tf.sum(tf.mul(perExample, tf.tensor1d(prep.w))), batchTotal) as tf.Scalar;
   return { perExample, loss };
+}
+
+/** Flow-objective times: t_i = ⌈T·sigmoid(z_i)⌉ clamped to {1..T} (sampleLogitNormal, then the T-level grid); weights 1. */
+export function flowTimesteps(n: number, T: number, rng: Rng): { t: Int32Array; weights: Float64Array } {
+  const tau = sampleLogitNormal(rng, n, 0, 1);
+  const t = new Int32Array(n);
+  for (let i = 0; i < n; i++) t[i] = Math.min(T, Math.max(1, Math.ceil(T * tau[i])));
+  return { t, weights: new Float64Array(n).fill(1) };
 }
 
 export interface ShardResult {
@@ -157,10 +166,13 @@ export class Trainer {
     this.data = data;
     this.dim = u.imageSize * u.imageSize * u.inChannels;
     this.schedule = makeSchedule(betaSchedule(this.config.schedule.name, this.config.schedule.T));
-    this.weights = lossWeightTable(this.schedule, this.config.objective, this.config.weighting, {
-      minSnrGamma: this.config.minSnrGamma,
-      vlbVariance: this.config.vlbVariance,
-    });
+    this.weights =
+      this.config.objective === 'flow'
+        ? new Float64Array(this.config.schedule.T).fill(1)
+        : lossWeightTable(this.schedule, this.config.objective, this.config.weighting, {
+            minSnrGamma: this.config.minSnrGamma,
+            vlbVariance: this.config.vlbVariance,
+          });
     // Stream layout of the seed: Rng(seed) initializes the weights; Rng(seed + 1) drives training.
     if (init && state) throw new DiffusionInputError('init', '(starting weights)', 'a resumed run takes its weights from its own checkpoint');
     if (init && !this.config.initFrom) throw new DiffusionInputError('config.initFrom', undefined, 'starting weights need their provenance in config.initFrom');
@@ -195,7 +207,10 @@ export class Trainer {
   prepareBatch(x0: Float32Array, labels: Int32Array, rng: Rng, sampler: TimestepSampler, labelDropout: number): Shard {
     const n = labels.length;
     const D = this.dim;
-    const { t, weights: imp } = sampler.sample(n, rng);
+    const flow = this.config.objective === 'flow';
+    const T = this.config.schedule.T;
+    // flow: t = ⌈T·sigmoid(z)⌉ ∈ {1..T}, z ~ N(0, 1) (logit-normal on the T-level grid; config.ts)
+    const { t, weights: imp } = flow ? flowTimesteps(n, T, rng) : sampler.sample(n, rng);
     let y: Int32Array | null = null;
     if (this.config.classCond) {
       y = new Int32Array(n);
@@ -207,6 +222,12 @@ export class Trainer {
     for (let i = 0; i < n; i++) {
       const x0row = Float64Array.from(x0.subarray(i * D, (i + 1) * D));
       const eps = rng.normals(D);
+      if (flow) {
+        const pair = flowTrainingPair(x0row, eps, t[i] / T);
+        xt.set(pair.xt, i * D);
+        target.set(pair.target, i * D);
+        continue;
+      }
       xt.set(qSample(this.schedule, x0row, t[i], eps), i * D);
       const tgt = this.config.objective === 'eps' ? eps : this.config.objective === 'x0' ? x0row : vFromEpsAndX0(this.schedule, t[i], eps, x0row);
       target.set(tgt, i * D);

@@ -424,6 +424,7 @@ const CLAIM_PROCESSES: Record<R.TestProcess, () => [string, Record<string, numbe
   indi: () => ['indi', {}],
   'indi-extra-noise': () => ['indi', { extraNoise: 1 }],
   'seed-4.3': () => ['discrete-vp', R.betaSchedule('constant', 100, { beta: 0.05 })],
+  flow: () => ['flow', {}],
   'discrete-vp': () => {
     throw new Error("score claims: no 'discrete-vp' test process (use 'seed-4.3')");
   },
