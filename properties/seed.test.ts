@@ -12,7 +12,7 @@ import { scoreBugs } from '../src/conformance/broken/score-bugs.js';
 import { referenceImpl } from '../src/conformance/impls/reference.js';
 import { referenceScoreImpl } from '../src/conformance/impls/reference-score.js';
 import { runConformance } from '../src/conformance/kit.js';
-import { soakSeeds, ratioFromMessage, rateUpper95 } from '../src/conformance/soak.js';
+import { soakSeeds, ratioFromMessage, rateUpper95, binomialTail } from '../src/conformance/soak.js';
 import { probeBackends, useBackend } from '../src/backend/backend.js';
 import { makeTfjsImpl } from '../src/conformance/impls/tfjs.js';
 import type { DiffusionImpl } from '../src/conformance/interface.js';
@@ -78,6 +78,11 @@ describe('the seed is an input', () => {
     // 0 failures in n: 1 - 0.05^(1/n).
     expect(rateUpper95(0, 50)).toBeCloseTo(1 - 0.05 ** (1 / 50), 9);
     expect(rateUpper95(50, 50)).toBe(1);
+    // The documented-rate check: no failures never refutes; one failure refutes a rate of 0.
+    expect(binomialTail(0, 50, 1e-6)).toBe(1);
+    expect(binomialTail(1, 50, 0)).toBe(0);
+    expect(binomialTail(1, 50, 1e-6)).toBeCloseTo(1 - (1 - 1e-6) ** 50, 15);
+    expect(binomialTail(2, 10, 0.5)).toBeCloseTo(1 - (1 + 10) / 1024, 12);
   });
 });
 

@@ -15,7 +15,10 @@
  * --no-crosscheck (the vitest tier cross-check files, once per seed, with DIFFUSION_ORACLE_SEED;
  * default on), --selfcheck (also every broken implementation at every seed: each must be caught
  * by a claim it names; an escape is reported as a failure of tier selfcheck-core/score),
- * --only-selfcheck (the self-check alone), --only-crosscheck (the cross-check files alone).
+ * --only-selfcheck (the self-check alone), --only-crosscheck (the cross-check files alone),
+ * --report-from a.json,b.json (merge earlier runs' soak.json into one report).
+ * The "consistent" column is P(X ≥ failures) for X ~ Binomial(runs, documented rate): below 0.05
+ * the documented false-alarm rate is refuted (with no failures it is 1).
  *
  * The seed sequence is fixed (`soakSeeds`), so two soak runs of the same size check the same seeds.
  * Each job (tier × seed, or a cross-check file run × seed) runs in a worker process (this file with
@@ -219,7 +222,22 @@ export interface SoakSummaryRow {
   /** One-sided 95% upper bound of the false-alarm rate (Clopper-Pearson). */
   rateUpper95: number;
   documentedRate: number | null;
+  /** P(≥ failures | runs, documented rate): below 0.05 the documented rate is refuted (1 with no failures). */
+  pDocumented: number | null;
   meanMs: number;
+}
+
+/** P(X ≥ k) for X ~ Binomial(n, p). */
+export function binomialTail(k: number, n: number, p: number): number {
+  if (k <= 0) return 1;
+  if (p <= 0) return 0;
+  let cdf = 0;
+  let term = (1 - p) ** n;
+  for (let i = 0; i < k; i++) {
+    cdf += term;
+    term *= ((n - i) / (i + 1)) * (p / (1 - p));
+  }
+  return Math.max(0, 1 - cdf);
 }
 
 /** One-sided 95% Clopper-Pearson upper bound on a rate from k failures in n runs (bisection on the binomial CDF). */
@@ -273,6 +291,7 @@ export function summarize(results: SoakClaimResult[], documented: Map<string, nu
       empiricalRate: fails.length / rs.length,
       rateUpper95: rateUpper95(fails.length, rs.length),
       documentedRate: doc === undefined ? null : doc,
+      pDocumented: doc === undefined ? null : binomialTail(fails.length, rs.length, doc),
       meanMs: rs.reduce((a, r) => a + r.ms, 0) / rs.length,
     });
   }
@@ -297,11 +316,11 @@ export function markdownReport(rows: SoakSummaryRow[], results: SoakClaimResult[
     '',
     'Ratio: the claim\'s worst statistic/threshold (error/bound) — a pass is ≤ 1. Rate: failures/runs with its one-sided 95% upper bound; documented: the claim\'s stated false-alarm rate (0: an exact error bound, never exceeded by a correct implementation).',
     '',
-    '| tier | claim | runs | failures | worst ratio (seed) | mean ratio | empirical rate (95% upper) | documented rate | mean s |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| tier | claim | runs | failures | worst ratio (seed) | mean ratio | empirical rate (95% upper) | documented rate | consistent (P ≥ failures) | mean s |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.tier} | ${r.claim.replace(/\|/g, '\\|')} | ${r.runs} | ${r.failures}${r.failures ? ` (seeds ${r.failedSeeds.slice(0, 5).join(', ')}${r.failedSeeds.length > 5 ? ', …' : ''})` : ''} | ${fmt(r.worstRatio)}${Number.isNaN(r.worstRatio) ? '' : ` (${r.worstSeed})`} | ${fmt(r.meanRatio)} | ${fmt(r.empiricalRate)} (${fmt(r.rateUpper95)}) | ${r.documentedRate === null ? '–' : fmt(r.documentedRate)} | ${fmt(r.meanMs / 1000, 1)} |`);
+    lines.push(`| ${r.tier} | ${r.claim.replace(/\|/g, '\\|')} | ${r.runs} | ${r.failures}${r.failures ? ` (seeds ${r.failedSeeds.slice(0, 5).join(', ')}${r.failedSeeds.length > 5 ? ', …' : ''})` : ''} | ${fmt(r.worstRatio)}${Number.isNaN(r.worstRatio) ? '' : ` (${r.worstSeed})`} | ${fmt(r.meanRatio)} | ${fmt(r.empiricalRate)} (${fmt(r.rateUpper95)}) | ${r.documentedRate === null ? '–' : fmt(r.documentedRate)} | ${r.pDocumented === null ? '–' : r.pDocumented >= 0.05 ? 'yes' : `**no** (${r.pDocumented.toExponential(1)})`} | ${fmt(r.meanMs / 1000, 1)} |`);
   }
   if (fails.length) {
     lines.push('', '## Failures', '');
@@ -320,6 +339,8 @@ interface Args {
   out: string;
   crosscheck: boolean;
   onlyCrosscheck?: boolean;
+  /** Re-summarize earlier soak.json files (merged) instead of running. */
+  reportFrom?: string[];
   selfcheck: boolean;
 }
 
@@ -342,6 +363,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--crosscheck') a.crosscheck = true;
     else if (k === '--no-crosscheck') a.crosscheck = false;
     else if (k === '--selfcheck') a.selfcheck = true;
+    else if (k === '--report-from') a.reportFrom = v().split(',');
     else if (k === '--only-crosscheck') {
       a.crosscheck = true;
       a.onlyCrosscheck = true;
@@ -370,8 +392,35 @@ async function worker(): Promise<void> {
   process.send!({ ready: true });
 }
 
+async function reportFrom(files: string[], out: string): Promise<void> {
+  const results: SoakClaimResult[] = [];
+  const seeds = new Set<number>();
+  const tiers = new Set<string>();
+  let wallS = 0;
+  let started = '';
+  for (const f of files) {
+    const j = JSON.parse(readFileSync(f, 'utf8')) as { meta: { seeds: number[]; wallS: number; started: string }; results: SoakClaimResult[] };
+    for (const r of j.results) {
+      if (typeof r.ratio === 'string') r.ratio = Number(r.ratio);
+      results.push(r);
+      tiers.add(r.tier);
+    }
+    j.meta.seeds.forEach((s) => seeds.add(s));
+    wallS += j.meta.wallS;
+    started ||= j.meta.started;
+  }
+  const claims = await loadClaims();
+  const rows = summarize(results, new Map(claims.map((c) => [c.id, c.falseAlarmRate])));
+  mkdirSync(out, { recursive: true });
+  const md = markdownReport(rows, results, { seeds: [...seeds], tiers: [...tiers], jobs: 2, wallS, started: `${started} (merged from ${files.length} runs; wall time summed)` });
+  writeFileSync(join(out, 'soak.md'), md);
+  writeFileSync(join(out, 'soak.json'), JSON.stringify({ summary: rows, results }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 1));
+  console.log(md);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.reportFrom) return reportFrom(args.reportFrom, args.out);
   const started = new Date().toISOString();
   const t0 = performance.now();
   let tiers = args.tiers;
@@ -437,7 +486,8 @@ async function main(): Promise<void> {
   const md = markdownReport(rows, results, meta);
   writeFileSync(join(args.out, 'soak.md'), md);
   console.log(md);
-  process.exitCode = results.some((r) => !r.ok) ? 1 : 0;
+  // Non-zero exit on any failure, and so on any claim whose failures refute its documented rate.
+  process.exitCode = results.some((r) => !r.ok) || rows.some((r) => r.pDocumented !== null && r.pDocumented < 0.05) ? 1 : 0;
 }
 
 const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
