@@ -30,3 +30,19 @@ export const SIGMA_BUG_MODELS: Record<string, () => DiffusionImpl> = {
   LMS_COEFFICIENTS: () => fromSelfCheck('LMS_COEFFICIENTS', 'lms-fixed-step-coefficients', ['scoreSampler']),
   DPMPP_3M_SECOND_DERIVATIVE: () => fromSelfCheck('DPMPP_3M_SECOND_DERIVATIVE', 'dpmpp-3m-half-second-derivative', ['scoreSampler']),
 };
+
+/** The σ members without input validation (for the INPUT_VALIDATION bug model): an invalid input gets an answer, not an error. */
+export function noSigmaValidation(impl: DiffusionImpl): Partial<DiffusionImpl> {
+  const tryOr = <A extends unknown[], R>(fn: ((...a: A) => R) | undefined, fallback: (...a: A) => R) => (...a: A): R => {
+    try {
+      return fn!(...a);
+    } catch {
+      return fallback(...a);
+    }
+  };
+  return {
+    sigmaSchedule: tryOr(impl.sigmaSchedule, (_name, n) => new Float64Array(Math.max(1, Math.floor(Number(n)) || 0) + 1)),
+    discreteScheduleSigmas: tryOr(impl.discreteScheduleSigmas, (_b, n) => new Float64Array(Math.max(1, Math.floor(Number(n)) || 0) + 1)),
+    ancestralStep: tryOr(impl.ancestralStep, (_f, t) => ({ sigmaDown: Math.abs(t), sigmaUp: 0 })),
+  };
+}

@@ -279,6 +279,11 @@ const ancestralSplit: Claim = {
       if (eta === 0) tr.close(`${label}: η = 0 gives σ_up = 0`, up, 0, 0, 0);
     };
     const f32 = Math.fround;
+    // float32 pairs with σ_to ≪ σ_from where the textbook formula without min(σ_to, ·) rounds σ_up above
+    // σ_to at η = 1 (σ_down = √(negative) = NaN; found by search: about 0.1% of such pairs).
+    for (const [a, b] of [[0.005229233764111996, 1.306720491811575e-7], [0.4416390061378479, 0.0000010819784392879228], [0.0011647130595520139, 6.928316822962695e-20]]) {
+      one(f32(a), f32(b), 1, `float32 pair (${a}, ${b}) η=1`);
+    }
     for (const sched of ['linear', 'cosine', 'scaled-linear'] as const) {
       const table = R.discreteSigmas(R.betaSchedule(sched, 1000));
       for (const n of [4, 10, 25, 100]) {

@@ -38,29 +38,29 @@ export const sigmaFamily: FamilyFn = (impl: DiffusionImpl) => {
   for (const [lo, hi, rho] of [[0.002, 80, 7], [0.0292, 14.6, 7], [0.1, 10, 3]] as const) {
     for (const n of [1, 3, 10]) ks.valid(`n${n}-${lo}-${hi}-rho${rho}`, { name: 'karras', n, options: { sigmaMin: lo, sigmaMax: hi, rho } }, ['KARRAS_RHO_POWER', 'SIGMA_FINAL_ZERO']);
   }
-  ks.invalid('n0', { name: 'karras', n: 0, options: { sigmaMin: 0.1, sigmaMax: 10, rho: 7 } }, 'n must be a positive integer', []);
-  ks.invalid('min-above-max', { name: 'karras', n: 5, options: { sigmaMin: 10, sigmaMax: 1, rho: 7 } }, 'σ_min ≥ σ_max', []);
-  ks.invalid('rho-zero', { name: 'karras', n: 5, options: { sigmaMin: 0.1, sigmaMax: 10, rho: 0 } }, 'ρ must be > 0', []);
+  ks.invalid('n0', { name: 'karras', n: 0, options: { sigmaMin: 0.1, sigmaMax: 10, rho: 7 } }, 'n must be a positive integer');
+  ks.invalid('min-above-max', { name: 'karras', n: 5, options: { sigmaMin: 10, sigmaMax: 1, rho: 7 } }, 'σ_min ≥ σ_max');
+  ks.invalid('rho-zero', { name: 'karras', n: 5, options: { sigmaMin: 0.1, sigmaMax: 10, rho: 0 } }, 'ρ must be > 0');
   const es = f.group('exponential-poly-vp', 'sigmaSchedule', "Log-uniform ('exponential'), polyexponential (ρ) and continuous-VP σ's, then 0.");
   for (const n of [1, 4, 12]) {
     es.valid(`exponential-n${n}`, { name: 'exponential', n, options: { sigmaMin: 0.002, sigmaMax: 80 } }, ['SIGMA_FINAL_ZERO']);
     es.valid(`polyexponential-rho2-n${n}`, { name: 'polyexponential', n, options: { sigmaMin: 0.002, sigmaMax: 80, rho: 2 } }, ['SIGMA_FINAL_ZERO']);
     es.valid(`vp-n${n}`, { name: 'vp', n, options: { betaD: 19.9, betaMin: 0.1, epsS: 1e-3 } }, ['SIGMA_FINAL_ZERO']);
   }
-  es.invalid('unknown-name', { name: 'cosine', n: 5, options: {} }, 'unknown σ schedule', []);
+  es.invalid('unknown-name', { name: 'cosine', n: 5, options: {} }, 'unknown σ schedule');
 
   const betas = R.betaSchedule('linear', 1000);
   const ds = f.group('discrete-linear-1000', 'discreteScheduleSigmas', "The linear 1000-step schedule's own σ_t in diffusers' spacings, then 0.", betas);
   for (const spacing of ['linspace', 'leading', 'trailing'] as const) for (const n of [1, 10, 50]) ds.valid(`${spacing}-n${n}`, { n, spacing }, ['SIGMA_FINAL_ZERO']);
-  ds.invalid('n-above-T', { n: 1001, spacing: 'linspace' }, 'more steps than timesteps', []);
+  ds.invalid('n-above-T', { n: 1001, spacing: 'linspace' }, 'more steps than timesteps');
 
   const an = f.group('ancestral-split', 'ancestralStep', 'σ_down, σ_up of a step σ_from → σ_to.');
   for (const [a, b, eta] of [[10, 5, 1], [80, 60, 1], [1, 0.01, 1], [2, 1, 0], [2, 1, 0.5], [2, 1, 1.5], [5, 4.9, 2], [3, 0, 1]] as const) {
     const clamped = b > 0 && eta * Math.sqrt(1 - (b / a) ** 2) > 1;
     an.valid(`${a}-${b}-eta${eta}`, { sigmaFrom: a, sigmaTo: b, eta }, clamped ? ['ANCESTRAL_CLAMP'] : [], clamped ? 'clamped: σ_up = σ_to, σ_down = 0' : undefined);
   }
-  an.invalid('to-above-from', { sigmaFrom: 1, sigmaTo: 2, eta: 1 }, 'σ_to > σ_from', []);
-  an.invalid('eta-negative', { sigmaFrom: 2, sigmaTo: 1, eta: -1 }, 'η < 0', []);
+  an.invalid('to-above-from', { sigmaFrom: 1, sigmaTo: 2, eta: 1 }, 'σ_to > σ_from');
+  an.invalid('eta-negative', { sigmaFrom: 2, sigmaTo: 1, eta: -1 }, 'η < 0');
 
   // Sampler runs.
   const mixture = { kind: 'mixture', output: 'x0', mixture: MIXK };
@@ -100,12 +100,12 @@ export const sigmaFamily: FamilyFn = (impl: DiffusionImpl) => {
     runs.valid(name, { sampler, model: mixture, x, sigmas: grid, options: { ...options, noise } }, flags);
   }
   const inv = f.group('invalid-runs', 'kSamplerRun', 'Inputs an implementation must reject.');
-  inv.invalid('zero-appended-twice', { sampler: 'euler', model: mixture, x: [1, 2], sigmas: [10, 1, 0, 0], options: {} }, 'σ = 0 appended twice (zero-length last step)', []);
-  inv.invalid('repeated-sigma', { sampler: 'heun', model: mixture, x: [1, 2], sigmas: [10, 1, 1, 0], options: {} }, 'a repeated σ (zero-length step)', []);
-  inv.invalid('increasing', { sampler: 'dpmpp_2m', model: mixture, x: [1, 2], sigmas: [1, 10, 0], options: {} }, 'σ grid increasing', []);
-  inv.invalid('x-nan', { sampler: 'euler', model: mixture, x: [1, 'NaN'], sigmas: [10, 1, 0], options: {} }, 'NaN in x', []);
-  inv.invalid('lms-order5', { sampler: 'lms', model: mixture, x: [1, 2], sigmas: [10, 1, 0], options: { order: 5 } }, 'lms order > 4', []);
-  inv.invalid('ancestral-no-noise', { sampler: 'euler_ancestral', model: mixture, x: [1, 2], sigmas: [10, 1, 0], options: {} }, 'a stochastic sampler without noise', []);
+  inv.invalid('zero-appended-twice', { sampler: 'euler', model: mixture, x: [1, 2], sigmas: [10, 1, 0, 0], options: {} }, 'σ = 0 appended twice (zero-length last step)');
+  inv.invalid('repeated-sigma', { sampler: 'heun', model: mixture, x: [1, 2], sigmas: [10, 1, 1, 0], options: {} }, 'a repeated σ (zero-length step)');
+  inv.invalid('increasing', { sampler: 'dpmpp_2m', model: mixture, x: [1, 2], sigmas: [1, 10, 0], options: {} }, 'σ grid increasing');
+  inv.invalid('x-nan', { sampler: 'euler', model: mixture, x: [1, 'NaN'], sigmas: [10, 1, 0], options: {} }, 'NaN in x');
+  inv.invalid('lms-order5', { sampler: 'lms', model: mixture, x: [1, 2], sigmas: [10, 1, 0], options: { order: 5 } }, 'lms order > 4');
+  inv.invalid('ancestral-no-noise', { sampler: 'euler_ancestral', model: mixture, x: [1, 2], sigmas: [10, 1, 0], options: {} }, 'a stochastic sampler without noise');
   return f;
 };
 
