@@ -73,7 +73,7 @@ describe('bin/diffusion-oracle.js in a child process', () => {
     expect(cli(build, ['--version']).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
     const h = cli(build, ['--help']);
     expect(h.status).toBe(0);
-    expect(h.stdout).toMatch(/Commands:\n  schedule/);
+    expect(h.stdout).toMatch(/Commands:\n {2}schedule/);
   });
 
   it('without a compiled dist/, the launcher explains what to do (exit 1)', () => {

@@ -14,7 +14,8 @@
 
 export type Arr = ArrayLike<number>;
 
-import type { Process, DiffusionModel, ModelOutput, SamplerFn } from '../reference/model.js';
+import type { Process, DiffusionModel, ModelOutput } from '../reference/model.js';
+import type { SamplerFn } from '../reference/samplers.js';
 import type { MixtureSpec } from '../reference/mixture.js';
 export type { Process, DiffusionModel, ModelOutput, SamplerFn, MixtureSpec };
 

@@ -38,7 +38,7 @@ import { vlbBitsPerDim } from './bpd.js';
 import { CLASSIFIER_TRAIN_N, IMAGE_DIM, loadClassifier, type Classifier } from './classifier.js';
 import { featureMoments, type Moments } from './fd.js';
 import { generate, loadGoldenUnet, sampleLabels, type GoldenUnet } from './generate.js';
-import { meanImage, sampleStats, STAT_NAMES, type StatName, type StatsReference } from './stats.js';
+import { meanImage, sampleStats, STAT_NAMES, type StatsReference } from './stats.js';
 
 export const GOLDEN_FORMAT = 'diffusion-oracle-golden';
 export const GOLDEN_VERSION = 1;
@@ -483,7 +483,7 @@ export function mergeGoldenFiles(current: GoldenFile | null, next: GoldenFile): 
  * the work: same seeds required).
  */
 export async function runGoldenUpdate(o: { goldenDir: string; seeds?: number; only?: string[]; samplesPng?: string; log: (l: string) => void; signal?: AbortSignal }): Promise<GoldenReport> {
-  let old: GoldenFile | null = null;
+  let old: GoldenFile | null;
   try {
     old = readGoldenFile(o.goldenDir);
   } catch {

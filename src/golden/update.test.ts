@@ -46,7 +46,7 @@ describe('golden update --only: merging into the current file', () => {
 
 describe('provenance', () => {
   it("records this checkout's HEAD (whatever folder the golden files are in)", () => {
-    let head: string | null = null;
+    let head: string | null;
     try {
       head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: new URL('.', import.meta.url), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     } catch {

@@ -70,27 +70,42 @@ export function predictEpsFromX0(schedule: TensorSchedule, xt: tf.Tensor2D, t: T
 }
 
 /**
- * D2 (seed 000 "v-prediction"; Salimans & Ho 2022): v = √ᾱ_t·ε - √(1-ᾱ_t)·x_0 from ε and x_0.
- * t ∈ {1..T}. float64 twin: src/reference/parameterization.ts.
+ * D2 (seed 000 "v-prediction"; Salimans & Ho 2022): v = √ᾱ_t·ε - √(1-ᾱ_t)·x_0 from x_0 and ε
+ * (same arguments, same order as `qSample(s, x0, t, eps)`). t ∈ {1..T}. float64 twin:
+ * src/reference/parameterization.ts.
  */
-export function vFromEpsAndX0(schedule: TensorSchedule, t: Timesteps, eps: tf.Tensor2D, x0: tf.Tensor2D): tf.Tensor2D {
-  const p = prep(schedule, 'eps', eps, 'x0', x0, t);
-  const out = tf.tidy(() => tf.sub(tf.mul(atTime(p.s.sqrtAlphaBars, t), p.a), tf.mul(atTime(p.s.sqrtOneMinusAlphaBars, t), p.b))) as tf.Tensor2D;
-  checkFiniteIo('vFromEpsAndX0', [['eps', p.a], ['x0', p.b]], out);
+export function vFromX0AndEps(schedule: TensorSchedule, x0: tf.Tensor2D, t: Timesteps, eps: tf.Tensor2D): tf.Tensor2D {
+  const p = prep(schedule, 'x0', x0, 'eps', eps, t);
+  const out = tf.tidy(() => tf.sub(tf.mul(atTime(p.s.sqrtAlphaBars, t), p.b), tf.mul(atTime(p.s.sqrtOneMinusAlphaBars, t), p.a))) as tf.Tensor2D;
+  checkFiniteIo('vFromX0AndEps', [['x0', p.a], ['eps', p.b]], out);
   return out;
 }
 
 /**
  * D2 given x_t and ε (x_0 implied through B2): v = (ε - √(1-ᾱ_t)·x_t)/√ᾱ_t. t ∈ {1..T}; throws
- * where ᾱ_t = 0. float64 twin: src/reference/parameterization.ts.
+ * where ᾱ_t = 0. The inverse of `epsFromV(s, xt, t, v)`. float64 twin: src/reference/parameterization.ts.
  */
-export function vFromEpsX0(schedule: TensorSchedule, xt: tf.Tensor2D, t: Timesteps, eps: tf.Tensor2D): tf.Tensor2D {
+export function vFromEps(schedule: TensorSchedule, xt: tf.Tensor2D, t: Timesteps, eps: tf.Tensor2D): tf.Tensor2D {
   const p = prep(schedule, 'xt', xt, 'eps', eps, t);
   requirePositiveAlphaBar(p.s, p.ts, 'v from (x_t, ε)');
   const out = tf.tidy(() => tf.mul(tf.sub(p.b, tf.mul(atTime(p.s.sqrtOneMinusAlphaBars, t), p.a)), atTime(p.s.sqrtRecipAlphaBars, t))) as tf.Tensor2D;
-  checkFiniteIo('vFromEpsX0', [['xt', p.a], ['eps', p.b]], out);
+  checkFiniteIo('vFromEps', [['xt', p.a], ['eps', p.b]], out);
   return out;
 }
+
+/**
+ * @deprecated Use `vFromX0AndEps(s, x0, t, eps)` (x_0 first, t second, like `qSample`). This alias,
+ * with its old argument order (s, t, eps, x0), goes after one release.
+ */
+export function vFromEpsAndX0(schedule: TensorSchedule, t: Timesteps, eps: tf.Tensor2D, x0: tf.Tensor2D): tf.Tensor2D {
+  return vFromX0AndEps(schedule, x0, t, eps);
+}
+
+/**
+ * @deprecated Use `vFromEps(s, xt, t, eps)`: this name said "from ε and x_0" but the function takes
+ * x_t and ε. Same arguments, same order; the alias goes after one release.
+ */
+export const vFromEpsX0 = vFromEps;
 
 /** D2 inverted: ε = √ᾱ_t·v + √(1-ᾱ_t)·x_t (seed 000 "v-prediction"). t ∈ {1..T}. float64 twin: src/reference/parameterization.ts. */
 export function epsFromV(schedule: TensorSchedule, xt: tf.Tensor2D, t: Timesteps, v: tf.Tensor2D): tf.Tensor2D {

@@ -98,7 +98,10 @@ describe('line charts', () => {
         const isRed = r === 255 && g === 0 && b === 0;
         const isBlue = r === 0 && g === 0 && b === 255;
         const inside = x > left && x <= right && y >= top && y < bottom;
-        if (isRed) inside ? red++ : outside++;
+        if (isRed) {
+          if (inside) red++;
+          else outside++;
+        }
         if (isBlue) {
           const inLegend = L.legend && x >= L.legend.x && x < L.legend.x + L.legend.width && y >= L.legend.y && y < L.legend.y + L.legend.height;
           if (inside && !inLegend) blue++;

@@ -21,7 +21,7 @@ import {
   reverseLogVariance,
   timestepEmbedding,
   timestepFrequencies,
-  vFromEpsAndX0,
+  vFromX0AndEps,
 } from './index.js';
 import { expectInputError } from '../testing/expect-input-error.js';
 
@@ -50,7 +50,7 @@ describe('E1 ddpmStep', () => {
     close(ddpmStep(S2, [0.4], 2, [2], { prediction: 'x0', noise: [0] }), [c0 * 2 + ct * 0.4]);
     // ε̂ = 0.5 with x_t = 0.4 ⇒ x̂_0 and v̂ implied; all three predictions give one step
     const x0hat = predictX0FromEps(S2, [0.4], 2, [0.5]);
-    const vhat = vFromEpsAndX0(S2, 2, [0.5], x0hat);
+    const vhat = vFromX0AndEps(S2, x0hat, 2, [0.5]);
     const a = ddpmStep(S2, [0.4], 2, [0.5], { noise: [0.7] });
     close(ddpmStep(S2, [0.4], 2, x0hat, { prediction: 'x0', noise: [0.7] }), a, 1e-13);
     close(ddpmStep(S2, [0.4], 2, vhat, { prediction: 'v', noise: [0.7] }), a, 1e-13);

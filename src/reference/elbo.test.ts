@@ -1,3 +1,6 @@
+/* eslint-disable no-loss-of-precision -- the mpmath values below are quoted at 20+ digits on purpose (the
+   literal rounds to the nearest double, which is the value the checks want); cutting them to 17 digits
+   would lose the record of where they came from. */
 /**
  * Unit tests of normal.ts (tail-accurate Φ) and elbo.ts (F1-F4).
  *

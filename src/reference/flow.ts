@@ -14,7 +14,8 @@
  * the SD3 time shift t ↦ s t / (1 + (s-1) t) (Esser et al. eq. 23).
  */
 import { DiffusionInputError, checkFiniteNumber, checkFiniteOutput, checkPositiveInt } from './errors.js';
-import { checkBatch, checkModel, checkTimeGrid, modelEps, modelX0, processRates, type DiffusionModel, type Process, type Rows, type SamplerOptions } from './model.js';
+import { checkBatch, checkModel, checkTimeGrid, modelEps, modelX0, processRates, type DiffusionModel, type Process, type Rows } from './model.js';
+import type { SamplerBaseOptions as SamplerOptions } from './sampling.js';
 import { mixturePosteriorMean, type GaussianMixture } from './mixture.js';
 import { normalCdf } from './normal.js';
 import type { Rng } from './rng.js';

@@ -27,6 +27,8 @@ import {
   scoreFromEps,
   stepVariance,
   tweedieX0,
+  vFromX0AndEps,
+  vFromEps,
   vFromEpsAndX0,
   vFromEpsX0,
   validateSigmas,
@@ -44,8 +46,6 @@ import { expectInputError } from '../testing/expect-input-error.js';
 
 
 const S2 = makeSchedule([0.1, 0.2]);
-const A = [0.9, 0.8];
-const AB = [1, 0.9, 0.72];
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-14) => {
   expect(a.length).toBe(b.length);
   for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i]), `index ${i}: ${a[i]} vs ${b[i]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i])));
@@ -188,13 +188,16 @@ describe('D1-D4 parameterizations', () => {
     }
   });
   it('D2: v from (x_t, ε) = v from (ε, x_0); ε and x_0 recovered from v', () => {
-    close(vFromEpsAndX0(S2, 2, [0.5], [1]), [Math.sqrt(0.72) * 0.5 - Math.sqrt(0.28)]);
+    close(vFromX0AndEps(S2, [1], 2, [0.5]), [Math.sqrt(0.72) * 0.5 - Math.sqrt(0.28)]);
     for (const t of [1, 300, 1000]) {
       const x0 = rng.normals(3);
       const eps = rng.normals(3);
       const xt = qSample(s, x0, t, eps);
-      const v = vFromEpsAndX0(s, t, eps, x0);
-      close(vFromEpsX0(s, xt, t, eps), v, 1e-9);
+      const v = vFromX0AndEps(s, x0, t, eps);
+      close(vFromEps(s, xt, t, eps), v, 1e-9);
+      // the deprecated names: same values, their old argument orders
+      close(vFromEpsAndX0(s, t, eps, x0), v, 0);
+      close(vFromEpsX0(s, xt, t, eps), vFromEps(s, xt, t, eps), 0);
       close(epsFromV(s, xt, t, v), eps, 1e-12);
       close(x0FromV(s, xt, t, v), x0, 1e-12);
       close(x0FromPrediction(s, xt, t, v, 'v'), x0, 1e-12);
@@ -223,7 +226,7 @@ describe('D1-D4 parameterizations', () => {
   it('zero terminal SNR: ε-based formulas throw naming t, v-based ones work', () => {
     const z = makeSchedule(rescaleZeroTerminalSnr(betaSchedule('linear', 10)));
     expectInputError(() => predictX0FromEps(z, [1], 10, [1]), 't', '10');
-    expectInputError(() => vFromEpsX0(z, [1], 10, [1]), 't', '10');
+    expectInputError(() => vFromEps(z, [1], 10, [1]), 't', '10');
     expectInputError(() => tweedieX0(z, [1], 10, [1]), 't', '10');
     close(x0FromV(z, [0.3], 10, [2]), [-2]);
     close(epsFromV(z, [0.3], 10, [2]), [0.3]);

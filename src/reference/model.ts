@@ -17,8 +17,6 @@ export * from './processes.js';
 export * from './grids.js';
 export * from './rows.js';
 export * from './sampling.js';
-/** Kept here for source compatibility (type-only: no runtime import of the registry). */
-export type { SamplerOptions, SamplerFn } from './samplers.js';
 
 export const MODEL_OUTPUTS = ['eps', 'x0', 'v', 'score', 'flow'] as const;
 export type ModelOutput = (typeof MODEL_OUTPUTS)[number];

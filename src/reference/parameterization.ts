@@ -40,30 +40,46 @@ export function predictEpsFromX0<X extends VecOrBatch>(schedule: Schedule, xt: X
 }
 
 /**
- * D2 (seed 000 "v-prediction"; Salimans & Ho 2022): v = √ᾱ_t·ε - √(1-ᾱ_t)·x_0, from ε and x_0
- * directly. t ∈ {1..T}. `vFromEpsX0` gives v from (x_t, ε) instead.
+ * D2 (seed 000 "v-prediction"; Salimans & Ho 2022): v = √ᾱ_t·ε - √(1-ᾱ_t)·x_0, from x_0 and ε
+ * directly (the training target; same arguments, same order as `qSample(s, x0, t, eps)`).
+ * t ∈ {1..T}. `vFromEps(s, xt, t, eps)` gives v from (x_t, ε) instead.
  */
-export function vFromEpsAndX0<X extends VecOrBatch>(schedule: Schedule, t: number, eps: X, x0: VecOrBatch): Out<X> {
+export function vFromX0AndEps<X extends VecOrBatch>(schedule: Schedule, x0: X, t: number, eps: VecOrBatch): Out<X> {
   const s = checkSchedule(schedule);
   checkT(s, t);
   const [ca, cb] = sqrtAbPair(s, t);
-  return zipMap(['eps', 'x0'], [eps, x0], (e, x) => ca * e - cb * x);
+  return zipMap(['x0', 'eps'], [x0, eps], (x, e) => ca * e - cb * x);
 }
 
 /**
  * D2 given x_t and ε (x_0 implied by them through B2): substituting x_0 = (x_t - √(1-ᾱ_t)ε)/√ᾱ_t
  * into v = √ᾱ_t ε - √(1-ᾱ_t) x_0 gives v = (ε - √(1-ᾱ_t)·x_t)/√ᾱ_t. t ∈ {1..T}; throws where ᾱ_t = 0.
+ * The inverse of `epsFromV(s, xt, t, v)`; like every x_t-based conversion here it takes (s, xt, t, ·).
  */
-export function vFromEpsX0<X extends VecOrBatch>(schedule: Schedule, xt: X, t: number, eps: VecOrBatch): Out<X> {
+export function vFromEps<X extends VecOrBatch>(schedule: Schedule, xt: X, t: number, eps: VecOrBatch): Out<X> {
   const s = checkSchedule(schedule);
   checkT(s, t);
   requirePositiveAlphaBar(s, t, 'v from (x_t, ε)');
   const r = Math.exp(-0.5 * s.logAlphaBar(t));
   const cb = Math.sqrt(s.oneMinusAlphaBar(t));
   const out = zipMap(['xt', 'eps'], [xt, eps], (x, e) => (e - cb * x) * r);
-  checkFiniteRows('vFromEpsX0', out);
+  checkFiniteRows('vFromEps', out);
   return out;
 }
+
+/**
+ * @deprecated Use `vFromX0AndEps(s, x0, t, eps)` (x_0 first, t second, like `qSample`). This alias,
+ * with its old argument order (s, t, eps, x0), goes after one release.
+ */
+export function vFromEpsAndX0<X extends VecOrBatch>(schedule: Schedule, t: number, eps: X, x0: VecOrBatch): Out<X> {
+  return vFromX0AndEps(schedule, x0, t, eps) as unknown as Out<X>;
+}
+
+/**
+ * @deprecated Use `vFromEps(s, xt, t, eps)`: this name said "from ε and x_0" but the function takes
+ * x_t and ε. Same arguments, same order; the alias goes after one release.
+ */
+export const vFromEpsX0 = vFromEps;
 
 /** D2 inverted: ε = √ᾱ_t·v + √(1-ᾱ_t)·x_t (seed 000 "v-prediction"). t ∈ {1..T}. */
 export function epsFromV<X extends VecOrBatch>(schedule: Schedule, xt: X, t: number, v: VecOrBatch): Out<X> {

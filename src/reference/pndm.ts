@@ -22,7 +22,8 @@
  * (properties' parameterization equivalence rejects it).
  */
 import { DiffusionInputError } from './errors.js';
-import { checkBatch, checkModel, checkTimeGrid, lincomb, modelEps, type DiffusionModel, type Process, type Rows, type SamplerOptions } from './model.js';
+import { checkBatch, checkModel, checkTimeGrid, lincomb, modelEps, type DiffusionModel, type Process, type Rows } from './model.js';
+import type { SamplerBaseOptions as SamplerOptions } from './sampling.js';
 import type { MultistepStepInfo } from './multistep.js';
 import type { OptionSpec } from './sampling.js';
 

@@ -241,7 +241,7 @@ export async function runFigures(dir: string, opts: { samples: number; steps: nu
     for (const s of unetParamSpecs(config.unet)) params[s.name] = tf.tensor(f.weights.get(s.name)!, s.shape, 'float32');
     try {
       opts.log?.(`sampling ${opts.samples} images with DDIM-${opts.steps} from ${ck}`);
-      const imgs = sampleImages(config, params, { n: opts.samples, steps: opts.steps, seed: 0 });
+      const imgs = await sampleImages(config, params, { n: opts.samples, steps: opts.steps, seed: 0 });
       const S = config.unet.imageSize;
       const png = encodePng(imageGrid(imgs, { n: opts.samples, height: S, width: S, channels: config.unet.inChannels === 3 ? 3 : 1, scale: Math.max(1, Math.round(56 / S)) }), 'gray');
       sampleFigure = { caption: `${opts.samples} samples, DDIM ${opts.steps} steps (η = 0), EMA weights of step ${f.step}`, png };

@@ -77,7 +77,7 @@ describe('flow objective', () => {
     tr.dispose();
   });
 
-  it('a tiny run learns (mean loss of the last 25 of 100 steps < 0.8 × the first 25) and samples through flow Euler', () => {
+  it('a tiny run learns (mean loss of the last 25 of 100 steps < 0.8 × the first 25) and samples through flow Euler', async () => {
     const c = tinyFlow();
     const tr = new Trainer(c, tinyData(c));
     for (let i = 0; i < 100; i++) tr.trainStep();
@@ -93,7 +93,7 @@ describe('flow objective', () => {
     const b = core.apply(x, [250, 250], null);
     expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBe(0);
     tf.dispose([x, a, b]);
-    const px = sampleImages(c, tr.model.vars, { n: 4, steps: 10, seed: 1 });
+    const px = await sampleImages(c, tr.model.vars, { n: 4, steps: 10, seed: 1 });
     expect(px.length).toBe(4 * 64);
     expect(px.every(Number.isFinite)).toBe(true);
     tr.dispose();

@@ -4,6 +4,7 @@
  * preview runs the formulas the suite checks, classifier-free guidance included (src/gpu/guidance.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { flushDeferredChecks } from '../gpu/deferred.js';
 import { ancestralTimeGrid } from '../reference/ancestral.js';
 import { Rng } from '../reference/rng.js';
 import { getTensorSampler } from '../gpu/samplers.js';
@@ -29,7 +30,7 @@ export interface SampleOptions {
  * what the model has learned: x_T = Rng(seed).normals(n·D), then the registry's `ddim` sampler
  * (η = 0) on ancestralTimeGrid(T, min(steps, T), 'trailing'). Returns N·H·W·C values (not clipped).
  */
-export function sampleImages(config: TrainConfig, params: ParamSet, opts: SampleOptions): Float32Array {
+export async function sampleImages(config: TrainConfig, params: ParamSet, opts: SampleOptions): Promise<Float32Array> {
   const core = unetCore(config, params);
   const u = core.unet;
   const D = u.imageSize * u.imageSize * u.inChannels;
@@ -47,7 +48,9 @@ export function sampleImages(config: TrainConfig, params: ParamSet, opts: Sample
     const out = flow
       ? getTensorSampler('flow-euler')(model, x, grid, {})
       : getTensorSampler('ddim')(model, x, grid, { rng, eta: 0 } as Parameters<ReturnType<typeof getTensorSampler>>[3]);
-    const px = (out.dataSync() as Float32Array).slice();
+    // Deferred finiteness checks (webgpu: no synchronous reads), then one asynchronous read.
+    await flushDeferredChecks();
+    const px = ((await out.data()) as Float32Array).slice();
     out.dispose();
     return px;
   } finally {

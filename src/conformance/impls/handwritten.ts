@@ -152,7 +152,6 @@ function x0AndEps(s: PlainSchedule, xt: number[], t: number, out: number[], pred
 
 /** Posterior mean coefficients (C1). */
 function posteriorMean(s: PlainSchedule, x0: number[], xt: number[], t: number): number[] {
-  const a = s.abar(t);
   const ap = s.abar(t - 1);
   const b = s.beta(t);
   const om = s.oneMinusAbar(t);

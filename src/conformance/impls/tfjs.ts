@@ -33,7 +33,7 @@ import { hostModel, type TensorDiffusionModel, type TensorSamplerOptions } from 
 import { classifierGuidance as tfClassifierGuidance, classifierFreeGuidance as tfClassifierFreeGuidance } from '../../gpu/guidance.js';
 import { processOf } from './reference-score.js';
 import type { DiffusionModel } from '../interface.js';
-import type { SamplerOptions } from '../../reference/model.js';
+import type { SamplerOptions } from '../../reference/samplers.js';
 
 const G = {
   makeTensorSchedule, qSample, qStep, qPosterior, posteriorVariance, posteriorLogVarianceClipped, predictX0FromEps, predictEpsFromX0,

@@ -10,7 +10,7 @@
  */
 import type { DiffusionImpl, MixtureSpec, ModelOutput } from '../interface.js';
 import * as R from '../../reference/index.js';
-import { FamilyBuilder, type FamilyFn, type GroupBuilder } from './generate.js';
+import { FamilyBuilder, type FamilyFn, type GroupBuilder } from './builder.js';
 import { SCORE_TIME_CONVENTION } from './format.js';
 import { referenceProcess, type ProcessSpec } from './score-ops.js';
 

@@ -7,7 +7,7 @@
  * case), add new cases under new names.
  */
 import type { DiffusionImpl } from '../interface.js';
-import { FamilyBuilder, type FamilyFn } from './generate.js';
+import { FamilyBuilder, type FamilyFn } from './builder.js';
 
 const D = 4; // data dimension of vector cases: small, so files stay readable
 
