@@ -140,6 +140,8 @@ export function modelX0(model: TensorDiffusionModel, x: tf.Tensor2D, t: number):
   }
   if (model.output === 'flow') {
     const k = flowFactors(model, t);
+    // σ = 0: x̂_0 = x/α exactly (no model call; a new tensor, never x itself)
+    if (!(s > 0)) return tf.mul(x, k.ds / k.det) as tf.Tensor2D;
     return lincomb([
       [k.ds / k.det, x],
       [-s / k.det, callModel(model, x, t)],

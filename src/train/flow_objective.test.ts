@@ -11,6 +11,7 @@ import { flowTimesteps } from './trainer.js';
 import { mixtureData } from './train_data.js';
 import { unetCore, unetTensorModel } from './adapter.js';
 import { sampleImages } from './preview.js';
+import { modelX0 } from '../gpu/model.js';
 import { Rng } from '../reference/rng.js';
 import { logitNormalCdf } from '../reference/flow.js';
 
@@ -92,7 +93,11 @@ describe('flow objective', () => {
     const a = m.apply(x, 0.25);
     const b = core.apply(x, [250, 250], null);
     expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBe(0);
-    tf.dispose([x, a, b]);
+    // x̂_0 at τ = 0 (σ = 0) is x itself, as a new tensor (the CLI's final x̂_0 step disposes its input)
+    const x0 = modelX0(m, x, 0);
+    expect(x0).not.toBe(x);
+    expect(tf.max(tf.abs(tf.sub(x0, x))).dataSync()[0]).toBe(0);
+    tf.dispose([x, a, b, x0]);
     const px = await sampleImages(c, tr.model.vars, { n: 4, steps: 10, seed: 1 });
     expect(px.length).toBe(4 * 64);
     expect(px.every(Number.isFinite)).toBe(true);

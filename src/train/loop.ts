@@ -101,7 +101,7 @@ export async function runTraining(trainer: Trainer, opts: RunOptions): Promise<R
       const t1 = performance.now();
       const imgs = await sampleImages(trainer.config, trainer.ema.params(), { n: opts.sampleCount, steps: opts.sampleSteps, seed: trainer.config.seed + 3 });
       writeImageGrid(join(opts.outDir, `samples-${String(trainer.step).padStart(8, '0')}.png`), imgs, { n: opts.sampleCount, height: u.imageSize, width: u.imageSize, scale: 2 });
-      opts.onNote?.(`step ${trainer.step}: wrote ${opts.sampleCount} DDIM-${opts.sampleSteps} samples (EMA weights) in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+      opts.onNote?.(`step ${trainer.step}: wrote ${opts.sampleCount} ${trainer.config.objective === 'flow' ? 'flow-Euler' : 'DDIM'}-${opts.sampleSteps} samples (EMA weights) in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
     }
     if (stop) {
       interrupted = true;
