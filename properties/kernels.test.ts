@@ -1,9 +1,10 @@
 /**
  * Cross-checks of every tfjs kernel a U-Net training step uses (and of our wasm/cpu kernel
  * patches) against the float64 reference layers of src/reference/layers, forward and backward,
- * on every backend that loads here (tensorflow, wasm, cpu). Shapes and values come from fast-check
- * with the suite's fixed seed; each comparison uses the per-element float32 bound derived in
- * src/conformance/bounds/kernels.ts (never tuned), and each spec logs its worst error beside its bound.
+ * on every backend that loads here (tensorflow, wasm, cpu; webgpu runs the same specs in
+ * kernels.webgpu.test.ts). The specs live in properties/kernels/specs.ts: shapes and values come
+ * from fast-check with the suite's fixed seed; each comparison uses the per-element float32 bound
+ * derived in src/conformance/bounds/kernels.ts (never tuned), and each spec logs its worst error beside its bound.
  *
  * The reference gradients themselves are checked against central finite differences in
  * src/reference/layers/layers.test.ts. Known-wrong tfjs kernels are demonstrated by tests that
@@ -15,33 +16,13 @@ import fc from 'fast-check';
 import { describe, expect } from 'vitest';
 import { FC_SEED } from '../src/conformance/harness.js';
 import { Rng } from '../src/reference/rng.js';
-import {
-  absNd,
-  adamStep,
-  avgPool,
-  avgPoolGrad,
-  conv2d,
-  conv2dBackpropFilter,
-  conv2dBackpropInput,
-  groupNorm,
-  groupNormBackward,
-  matmul,
-  matmulGrad,
-  silu,
-  siluGrad,
-  upsampleNearest,
-  upsampleNearestGrad,
-  axisGeometry,
-  type AdamState,
-} from '../src/reference/layers/index.js';
+import { absNd, avgPoolGrad, conv2d, matmul, upsampleNearestGrad } from '../src/reference/layers/index.js';
 import { installKernelPatches, uninstallKernelPatches } from '../src/backend/kernels/index.js';
 import type { BackendName } from '../src/backend/backend.js';
 import { BoundTracker, eachBackend, f32Normal, readAll, relativeDiscrepancy, toTensor } from './kernels/check.js';
-import { adamBounds, avgPoolBound, avgPoolGradBound, dotBound, gamma, groupNormBounds, siluBounds, upsampleGradBound } from '../src/conformance/bounds/kernels.js';
-import { groupNormTf, maxPool2GradReference, siluTf, upsample2Tf } from './kernels/composites.js';
-
-const seedArb = fc.integer({ min: 1, max: 2 ** 30 });
-const zeros = (n: number) => new Float64Array(n);
+import { dotBound, gamma } from '../src/conformance/bounds/kernels.js';
+import { maxPool2GradReference } from './kernels/composites.js';
+import { checkConv, checkMatmul, convCase, elementaryArgs, KERNEL_SPECS, matmulCase, upsampleData } from './kernels/specs.js';
 
 /** Runs fn with the named kernel patches removed (the tfjs 4.22 originals), then restores them. */
 function withoutPatches<T>(backend: BackendName, kernels: readonly string[], fn: () => T): T {
@@ -53,76 +34,45 @@ function withoutPatches<T>(backend: BackendName, kernels: readonly string[], fn:
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// conv2d and its two gradients
-// ---------------------------------------------------------------------------------------------
-const convCase = fc
-  .record({
-    n: fc.integer({ min: 1, max: 2 }),
-    kh: fc.integer({ min: 1, max: 3 }),
-    kw: fc.integer({ min: 1, max: 3 }),
-    extraH: fc.integer({ min: 0, max: 5 }),
-    extraW: fc.integer({ min: 0, max: 5 }),
-    ci: fc.integer({ min: 1, max: 4 }),
-    co: fc.integer({ min: 1, max: 4 }),
-    sh: fc.integer({ min: 1, max: 3 }),
-    sw: fc.integer({ min: 1, max: 3 }),
-    padding: fc.constantFrom<'same' | 'valid'>('same', 'valid'),
-    seed: seedArb,
-  })
-  .map((c) => ({ ...c, h: c.kh + c.extraH, w: c.kw + c.extraW }));
-
-type ConvCase = typeof convCase extends fc.Arbitrary<infer T> ? T : never;
-
-function checkConv(c: ConvCase, fwd: BoundTracker, dxT: BoundTracker, dwT: BoundTracker, opts: { filterGrad: boolean }) {
-  const rng = new Rng(c.seed);
-  const x = f32Normal(rng, [c.n, c.h, c.w, c.ci]);
-  const w = f32Normal(rng, [c.kh, c.kw, c.ci, c.co]);
-  const ro = { strides: [c.sh, c.sw] as [number, number], padding: c.padding };
-  const y = conv2d(x, w, ro);
-  const dy = f32Normal(rng, [...y.shape]);
-  const [xt, wt, dyt] = [toTensor(x), toTensor(w), toTensor(dy)];
-  const f = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, [c.sh, c.sw], c.padding);
-  const yt = f(xt, wt);
-  const [ya] = readAll([yt]);
-  fwd.check('y', ya, y.data, dotBound(conv2d(absNd(x), absNd(w), ro), c.kh * c.kw * c.ci));
-  const dx = conv2dBackpropInput(dy, w, x.shape, ro);
-  const [, Ho, Wo] = y.shape;
-  if (opts.filterGrad) {
-    const [gx, gw] = readAll(tf.grads(f)([xt, wt], dyt));
-    dxT.check('dx', gx, dx.data, dotBound(conv2dBackpropInput(absNd(dy), absNd(w), x.shape, ro), c.kh * c.kw * c.co));
-    const dw = conv2dBackpropFilter(x, dy, w.shape, ro);
-    dwT.check('dw', gw, dw.data, dotBound(conv2dBackpropFilter(absNd(x), absNd(dy), w.shape, ro), c.n * Ho * Wo));
-  } else {
-    const [gx] = readAll([tf.grad((a: tf.Tensor) => f(a, wt))(xt, dyt)]);
-    dxT.check('dx', gx, dx.data, dotBound(conv2dBackpropInput(absNd(dy), absNd(w), x.shape, ro), c.kh * c.kw * c.co));
+/** withoutPatches for an asynchronous fn (the originals stay out until it settles). */
+async function withoutPatchesAsync<T>(backend: BackendName, kernels: readonly string[], fn: () => Promise<T>): Promise<T> {
+  uninstallKernelPatches(backend, kernels);
+  try {
+    return await fn();
+  } finally {
+    installKernelPatches(backend);
   }
-  tf.dispose([xt, wt, dyt]);
 }
 
-describe('conv2d (Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter)', () => {
-  eachBackend('forward and both gradients equal the float64 reference within γ_K·Σ|terms|', (backend) => {
-    const fwd = new BoundTracker(`conv2d forward [${backend}]`);
-    const dxT = new BoundTracker(`conv2d input gradient [${backend}]`);
-    const dwT = new BoundTracker(`conv2d filter gradient [${backend}]`);
-    const before = tf.memory().numTensors;
-    fc.assert(
-      fc.property(convCase, (c) => checkConv(c, fwd, dxT, dwT, { filterGrad: true })),
-      { seed: FC_SEED, numRuns: 120 },
-    );
-    for (const t of [fwd, dxT, dwT]) console.log(t.report());
-    expect(tf.memory().numTensors).toBe(before);
-    expect(fwd.comparisons * dxT.comparisons * dwT.comparisons).toBeGreaterThan(0);
-  });
 
+// ---------------------------------------------------------------------------------------------
+// The cross-checks of every kernel a U-Net training step uses (properties/kernels/specs.ts: conv2d,
+// matmul, group norm incl. large spatial sizes, SiLU, average pooling, nearest upsampling, concat,
+// slice, expm1, log1pF32, Adam), forward and backward, on every backend here. The same specs run on
+// webgpu in properties/kernels.webgpu.test.ts.
+// ---------------------------------------------------------------------------------------------
+for (const spec of KERNEL_SPECS) {
+  describe(spec.group, () => {
+    eachBackend(spec.title, async (backend) => {
+      const lines = await spec.run(backend, spec.runs);
+      for (const l of lines) console.log(l);
+      expect(lines.length).toBeGreaterThan(0);
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Known-wrong tfjs kernels (each asserts the disagreement, so a tfjs fix is noticed)
+// ---------------------------------------------------------------------------------------------
+describe('conv2d (Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter)', () => {
   eachBackend(
     'unpatched tfjs 4.22 wasm: Conv2DBackpropInput is correct (slow), Conv2DBackpropFilter is missing',
-    (backend) => {
+    async (backend) => {
       const fwd = new BoundTracker(`conv2d forward, unpatched [${backend}]`);
       const dxT = new BoundTracker(`conv2d input gradient, unpatched original kernel [${backend}]`);
-      withoutPatches(backend, ['Conv2DBackpropInput', 'Conv2DBackpropFilter'], () => {
-        fc.assert(
-          fc.property(convCase, (c) => checkConv(c, fwd, dxT, dxT, { filterGrad: false })),
+      await withoutPatchesAsync(backend, ['Conv2DBackpropInput', 'Conv2DBackpropFilter'], async () => {
+        await fc.assert(
+          fc.asyncProperty(convCase, (c) => checkConv(c, fwd, dxT, dxT, { filterGrad: false })),
           { seed: FC_SEED, numRuns: 15 },
         );
         const x = tf.ones([1, 4, 4, 1]) as tf.Tensor4D;
@@ -137,80 +87,15 @@ describe('conv2d (Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter)', () => {
   );
 });
 
-// ---------------------------------------------------------------------------------------------
-// matmul (BatchMatMul, _FusedMatMul) with every transpose combination, and its gradients
-// ---------------------------------------------------------------------------------------------
-const matmulCase = fc.record({
-  batch: fc.integer({ min: 0, max: 3 }), // 0 = rank 2
-  m: fc.integer({ min: 1, max: 12 }),
-  k: fc.integer({ min: 1, max: 40 }),
-  n: fc.integer({ min: 1, max: 12 }),
-  tA: fc.boolean(),
-  tB: fc.boolean(),
-  fused: fc.boolean(),
-  seed: seedArb,
-});
-
-function checkMatmul(c: typeof matmulCase extends fc.Arbitrary<infer T> ? T : never, fwd: BoundTracker, grd: BoundTracker) {
-  const rng = new Rng(c.seed);
-  const lead = c.batch > 0 ? [c.batch] : [];
-  const a = f32Normal(rng, [...lead, ...(c.tA ? [c.k, c.m] : [c.m, c.k])]);
-  const b = f32Normal(rng, [...lead, ...(c.tB ? [c.n, c.k] : [c.k, c.n])]);
-  const bias = f32Normal(rng, [c.n]);
-  const opts = { transposeA: c.tA, transposeB: c.tB };
-  const ref = matmul(a, b, opts);
-  const mag = matmul(absNd(a), absNd(b), opts);
-  const dc = f32Normal(rng, [...ref.shape]);
-  const [at, bt, biast, dct] = [toTensor(a), toTensor(b), toTensor(bias), toTensor(dc)];
-  let yRef = ref.data;
-  let yBound = dotBound(mag, c.k);
-  if (c.fused) {
-    // Dense layer with bias: _FusedMatMul (one more rounding for the bias add).
-    yRef = ref.data.map((v, i) => v + bias.data[i % c.n]);
-    yBound = mag.data.map((v, i) => gamma(c.k + 1) * (v + Math.abs(bias.data[i % c.n])));
-  }
-  const f = c.fused
-    ? (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => tf.fused.matMul({ a: x, b: y, bias: z, transposeA: c.tA, transposeB: c.tB })
-    : (x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y, c.tA, c.tB);
-  const [ya] = readAll([f(at, bt, biast)]);
-  fwd.check('y', ya, yRef, yBound);
-  const grads = readAll(tf.grads(f)(c.fused ? [at, bt, biast] : [at, bt], dct));
-  const { da, db } = matmulGrad(a, b, dc, opts);
-  const magG = matmulGrad(absNd(a), absNd(b), absNd(dc), opts);
-  grd.check('da', grads[0], da.data, dotBound(magG.da, c.n));
-  grd.check('db', grads[1], db.data, dotBound(magG.db, c.m));
-  if (c.fused) {
-    const rows = (c.batch || 1) * c.m;
-    const dbias = zeros(c.n);
-    const dbiasMag = zeros(c.n);
-    dc.data.forEach((v, i) => {
-      dbias[i % c.n] += v;
-      dbiasMag[i % c.n] += Math.abs(v);
-    });
-    grd.check('dbias', grads[2], dbias, dotBound(dbiasMag, rows));
-  }
-  tf.dispose([at, bt, biast, dct]);
-}
-
 describe('matmul (BatchMatMul, _FusedMatMul incl. transposeA/B: dense layers and their gradients)', () => {
-  eachBackend('forward and gradients equal the float64 reference within γ_K·Σ|terms|', (backend) => {
-    const fwd = new BoundTracker(`matmul forward [${backend}]`);
-    const grd = new BoundTracker(`matmul gradients [${backend}]`);
-    fc.assert(
-      fc.property(matmulCase, (c) => checkMatmul(c, fwd, grd)),
-      { seed: FC_SEED, numRuns: 150 },
-    );
-    console.log(fwd.report());
-    console.log(grd.report());
-  });
   eachBackend(
     'unpatched tfjs 4.22 wasm BatchMatMul with transposes is correct (slow path)',
-    (backend) => {
+    async (backend) => {
       const fwd = new BoundTracker(`matmul forward, unpatched [${backend}]`);
       const grd = new BoundTracker(`matmul gradients, unpatched [${backend}]`);
-      withoutPatches(backend, ['BatchMatMul', '_FusedMatMul'], () =>
+      await withoutPatchesAsync(backend, ['BatchMatMul', '_FusedMatMul'], () =>
         fc.assert(
-          fc.property(matmulCase.map((c) => ({ ...c, fused: false })), (c) => checkMatmul(c, fwd, grd)),
+          fc.asyncProperty(matmulCase.map((c) => ({ ...c, fused: false })), (c) => checkMatmul(c, fwd, grd)),
           { seed: FC_SEED, numRuns: 20 },
         ),
       );
@@ -221,127 +106,7 @@ describe('matmul (BatchMatMul, _FusedMatMul incl. transposeA/B: dense layers and
   );
 });
 
-// ---------------------------------------------------------------------------------------------
-// group norm (Mean, Sub, Square, Rsqrt, Mul, Add and their gradients), SiLU (Sigmoid, Mul)
-// ---------------------------------------------------------------------------------------------
-const gnCase = fc.record({
-  n: fc.integer({ min: 1, max: 2 }),
-  h: fc.integer({ min: 1, max: 4 }),
-  w: fc.integer({ min: 1, max: 4 }),
-  groups: fc.constantFrom(1, 2, 4),
-  perGroup: fc.integer({ min: 1, max: 3 }),
-  offset: fc.double({ min: -2, max: 2, noNaN: true }),
-  scale: fc.double({ min: 0.1, max: 3, noNaN: true }),
-  seed: seedArb,
-});
-
-describe('group norm (moments, rsqrt, affine) forward and backward', () => {
-  eachBackend('equals the float64 reference within the first-order bound of bounds.ts', (backend) => {
-    const fwd = new BoundTracker(`group norm forward [${backend}]`);
-    const gx = new BoundTracker(`group norm dx [${backend}]`);
-    const gp = new BoundTracker(`group norm dgamma, dbeta [${backend}]`);
-    const eps = 1e-5;
-    fc.assert(
-      fc.property(gnCase, (c) => {
-        const C = c.groups * c.perGroup;
-        const rng = new Rng(c.seed);
-        const x = f32Normal(rng, [c.n, c.h, c.w, C], c.scale, c.offset);
-        const g = f32Normal(rng, [C], 0.5, 1);
-        const b = f32Normal(rng, [C]);
-        const dy = f32Normal(rng, [...x.shape]);
-        const [xt, gt, bt, dyt] = [toTensor(x), toTensor(g), toTensor(b), toTensor(dy)];
-        const f = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => groupNormTf(xx as tf.Tensor4D, gg, bb, c.groups, eps);
-        const [y] = readAll([f(xt, gt, bt)]);
-        const [dx, dg, db] = readAll(tf.grads(f)([xt, gt, bt], dyt));
-        const bounds = groupNormBounds(x, g.data, b.data, dy, c.groups, eps);
-        fwd.check('y', y, groupNorm(x, g.data, b.data, c.groups, eps).data, bounds.y);
-        const ref = groupNormBackward(x, g.data, dy, c.groups, eps);
-        gx.check('dx', dx, ref.dx.data, bounds.dx);
-        gp.check('dgamma', dg, ref.dgamma, bounds.dgamma);
-        gp.check('dbeta', db, ref.dbeta, bounds.dbeta);
-        tf.dispose([xt, gt, bt, dyt]);
-      }),
-      { seed: FC_SEED, numRuns: 100 },
-    );
-    for (const t of [fwd, gx, gp]) console.log(t.report());
-  });
-});
-
-describe('SiLU (Sigmoid, Mul) forward and backward', () => {
-  eachBackend('equals the float64 reference within γ_{C_FN+1}|y| and the backward bound of bounds.ts', (backend) => {
-    const fwd = new BoundTracker(`SiLU forward [${backend}]`);
-    const grd = new BoundTracker(`SiLU backward [${backend}]`);
-    fc.assert(
-      fc.property(fc.record({ len: fc.integer({ min: 1, max: 200 }), scale: fc.double({ min: 0.1, max: 20, noNaN: true }), seed: seedArb }), (c) => {
-        const rng = new Rng(c.seed);
-        const x = f32Normal(rng, [c.len], c.scale);
-        const dy = f32Normal(rng, [c.len]);
-        const [xt, dyt] = [toTensor(x), toTensor(dy)];
-        const [y] = readAll([siluTf(xt)]);
-        const [dx] = readAll([tf.grad((v: tf.Tensor) => siluTf(v))(xt, dyt)]);
-        const bounds = siluBounds(x.data, dy.data);
-        fwd.check('y', y, silu(x).data, bounds.y);
-        grd.check('dx', dx, siluGrad(x, dy).data, bounds.dx);
-        tf.dispose([xt, dyt]);
-      }),
-      { seed: FC_SEED, numRuns: 80 },
-    );
-    console.log(fwd.report());
-    console.log(grd.report());
-  });
-});
-
-// ---------------------------------------------------------------------------------------------
-// average pooling, nearest upsampling, concat
-// ---------------------------------------------------------------------------------------------
-const poolCase = fc
-  .record({
-    n: fc.integer({ min: 1, max: 2 }),
-    k: fc.integer({ min: 1, max: 3 }),
-    extraH: fc.integer({ min: 0, max: 5 }),
-    extraW: fc.integer({ min: 0, max: 5 }),
-    c: fc.integer({ min: 1, max: 4 }),
-    s: fc.integer({ min: 1, max: 3 }),
-    padding: fc.constantFrom<'same' | 'valid'>('same', 'valid'),
-    seed: seedArb,
-  })
-  .map((p) => ({ ...p, h: p.k + p.extraH, w: p.k + p.extraW }));
-
-/** True when some pooling window of this geometry reaches into the 'same' padding. */
-function poolTouchesPadding(h: number, w: number, k: number, st: number, padding: 'same' | 'valid'): boolean {
-  const gh = axisGeometry(h, k, st, padding);
-  const gw = axisGeometry(w, k, st, padding);
-  return gh.padBefore + gh.padAfter + gw.padBefore + gw.padAfter > 0;
-}
-
 describe('average pooling (AvgPool, AvgPoolGrad)', () => {
-  eachBackend('equals the float64 reference within γ_{K+2}·avgPool(|x|) and γ_{m+2}·avgPoolGrad(|dy|) (backward: windows inside the image)', (backend) => {
-    const fwd = new BoundTracker(`avgPool forward [${backend}]`);
-    const grd = new BoundTracker(`avgPool backward [${backend}]`);
-    fc.assert(
-      fc.property(poolCase, (p) => {
-        const rng = new Rng(p.seed);
-        const x = f32Normal(rng, [p.n, p.h, p.w, p.c]);
-        const opts = { filterSize: p.k, strides: p.s, padding: p.padding };
-        const y = avgPool(x, opts);
-        const dy = f32Normal(rng, [...y.shape]);
-        const [xt, dyt] = [toTensor(x), toTensor(dy)];
-        const f = (v: tf.Tensor) => tf.avgPool(v as tf.Tensor4D, p.k, p.s, p.padding);
-        const [ya] = readAll([f(xt)]);
-        fwd.check('y', ya, y.data, avgPoolBound(avgPool(absNd(x), opts), p.k * p.k));
-        // Windows that overlap 'same' padding hit the known AvgPoolGrad bug (next test).
-        if (!poolTouchesPadding(p.h, p.w, p.k, p.s, p.padding)) {
-          const [dx] = readAll([tf.grad(f)(xt, dyt)]);
-          grd.check('dx', dx, avgPoolGrad(dy, x.shape, opts).data, avgPoolGradBound(dy, x.shape, opts, [p.k, p.k], [p.s, p.s]));
-        }
-        tf.dispose([xt, dyt]);
-      }),
-      { seed: FC_SEED, numRuns: 100 },
-    );
-    console.log(fwd.report());
-    console.log(grd.report());
-    expect(grd.comparisons).toBeGreaterThan(0);
-  });
   eachBackend("KNOWN BUG (cpu, wasm): AvgPoolGrad divides by the full window where 'same' windows overlap the border", (backend) => {
     const rng = new Rng(5);
     const x = f32Normal(rng, [1, 3, 3, 2]);
@@ -359,59 +124,7 @@ describe('average pooling (AvgPool, AvgPoolGrad)', () => {
   });
 });
 
-const upCase = fc.record({
-  n: fc.integer({ min: 1, max: 3 }),
-  h: fc.integer({ min: 1, max: 5 }),
-  w: fc.integer({ min: 1, max: 5 }),
-  c: fc.integer({ min: 1, max: 4 }),
-  seed: seedArb,
-});
-
-function upsampleData(p: { n: number; h: number; w: number; c: number; seed: number }) {
-  const rng = new Rng(p.seed);
-  const x = f32Normal(rng, [p.n, p.h, p.w, p.c]);
-  const dy = f32Normal(rng, [p.n, 2 * p.h, 2 * p.w, p.c]);
-  return { x, dy };
-}
-
 describe('nearest 2× upsampling (broadcast form; ResizeNearestNeighbor and its grad)', () => {
-  eachBackend('broadcast upsampling (reshape × ones, as nn.ts) is exact forward, γ_4·Σ|dy| backward', (backend) => {
-    const fwd = new BoundTracker(`upsample2 broadcast forward [${backend}]`);
-    const grd = new BoundTracker(`upsample2 broadcast backward [${backend}]`);
-    fc.assert(
-      fc.property(upCase, (p) => {
-        const { x, dy } = upsampleData(p);
-        const [xt, dyt] = [toTensor(x), toTensor(dy)];
-        const [y] = readAll([upsample2Tf(xt as tf.Tensor4D)]);
-        const [dx] = readAll([tf.grad((v: tf.Tensor) => upsample2Tf(v as tf.Tensor4D))(xt, dyt)]);
-        fwd.check('y', y, upsampleNearest(x, 2).data, zeros(y.length));
-        grd.check('dx', dx, upsampleNearestGrad(dy, 2).data, upsampleGradBound(dy, 2));
-        tf.dispose([xt, dyt]);
-      }),
-      { seed: FC_SEED, numRuns: 30 },
-    );
-    console.log(fwd.report());
-    console.log(grd.report());
-  });
-  eachBackend('tf.image.resizeNearestNeighbor (with our cpu patch) is exact forward, γ_4·Σ|dy| backward', (backend) => {
-    const fwd = new BoundTracker(`resizeNearestNeighbor forward [${backend}]`);
-    const grd = new BoundTracker(`resizeNearestNeighbor backward [${backend}]`);
-    fc.assert(
-      fc.property(upCase, (p) => {
-        const { x, dy } = upsampleData(p);
-        const [xt, dyt] = [toTensor(x), toTensor(dy)];
-        const f = (v: tf.Tensor) => tf.image.resizeNearestNeighbor(v as tf.Tensor4D, [2 * p.h, 2 * p.w]);
-        const [y] = readAll([f(xt)]);
-        const [dx] = readAll([tf.grad(f)(xt, dyt)]);
-        fwd.check('y', y, upsampleNearest(x, 2).data, zeros(y.length));
-        grd.check('dx', dx, upsampleNearestGrad(dy, 2).data, upsampleGradBound(dy, 2));
-        tf.dispose([xt, dyt]);
-      }),
-      { seed: FC_SEED, numRuns: 30 },
-    );
-    console.log(fwd.report());
-    console.log(grd.report());
-  });
   eachBackend(
     'KNOWN BUG: unpatched tfjs 4.22 cpu ResizeNearestNeighborGrad is wrong for batch > 1',
     (backend) => {
@@ -446,40 +159,6 @@ describe('max pooling gradient (MaxPoolGrad): avoided in our models', () => {
     if (backend === 'wasm') expect(d).toBeGreaterThan(0.1);
     else expect(d).toBe(0);
     tf.dispose([xt, dyt]);
-  });
-});
-
-describe('concat (skip connections) and its gradient (Slice)', () => {
-  eachBackend('is exact forward and backward', (backend) => {
-    const t = new BoundTracker(`concat [${backend}]`);
-    fc.assert(
-      fc.property(upCase, fc.integer({ min: 1, max: 4 }), (p, c2) => {
-        const rng = new Rng(p.seed);
-        const a = f32Normal(rng, [p.n, p.h, p.w, p.c]);
-        const b = f32Normal(rng, [p.n, p.h, p.w, c2]);
-        const dy = f32Normal(rng, [p.n, p.h, p.w, p.c + c2]);
-        const [at, bt, dyt] = [toTensor(a), toTensor(b), toTensor(dy)];
-        const f = (u: tf.Tensor, v: tf.Tensor) => tf.concat([u, v], 3);
-        const [y] = readAll([f(at, bt)]);
-        const [da, db] = readAll(tf.grads(f)([at, bt], dyt));
-        const C = p.c + c2;
-        const yRef = new Float64Array(y.length);
-        const daRef = new Float64Array(a.data.length);
-        const dbRef = new Float64Array(b.data.length);
-        for (let q = 0; q < p.n * p.h * p.w; q++)
-          for (let k = 0; k < C; k++) {
-            yRef[q * C + k] = k < p.c ? a.data[q * p.c + k] : b.data[q * c2 + k - p.c];
-            if (k < p.c) daRef[q * p.c + k] = dy.data[q * C + k];
-            else dbRef[q * c2 + k - p.c] = dy.data[q * C + k];
-          }
-        t.check('y', y, yRef, zeros(y.length));
-        t.check('da', da, daRef, zeros(da.length));
-        t.check('db', db, dbRef, zeros(db.length));
-        tf.dispose([at, bt, dyt]);
-      }),
-      { seed: FC_SEED, numRuns: 20 },
-    );
-    console.log(t.report());
   });
 });
 
@@ -538,35 +217,18 @@ describe('wasm kernels that tfjs 4.22 gets wrong and our patches fix', () => {
   );
 });
 
-// ---------------------------------------------------------------------------------------------
-// Adam (the optimizer's elementwise ops: Mul, Add, Sub, Div, Sqrt, Square)
-// ---------------------------------------------------------------------------------------------
-describe('Adam update (tf.train.adam)', () => {
-  eachBackend('three steps equal the float64 Adam within the first-order bound of bounds.ts', (backend) => {
-    const t = new BoundTracker(`Adam, 3 steps [${backend}]`);
-    fc.assert(
-      fc.property(fc.record({ len: fc.integer({ min: 1, max: 50 }), lr: fc.constantFrom(1e-3, 1e-2, 0.1), seed: seedArb }), (c) => {
-        const rng = new Rng(c.seed);
-        const opts = { lr: c.lr, beta1: 0.9, beta2: 0.999, eps: 1e-7 };
-        const theta0 = f32Normal(rng, [c.len]).data;
-        const grads = [0, 1, 2].map(() => f32Normal(rng, [c.len]).data);
-        const v = tf.variable(tf.tensor1d(Float32Array.from(theta0)), true, `adam-${backend}-${c.seed}-${c.len}`);
-        const opt = tf.train.adam(opts.lr, opts.beta1, opts.beta2, opts.eps);
-        let theta: Float64Array = theta0;
-        let state: AdamState = { m: zeros(c.len), v: zeros(c.len) };
-        for (let s = 0; s < 3; s++) {
-          const g = tf.tensor1d(Float32Array.from(grads[s]));
-          opt.applyGradients([{ name: v.name, tensor: g }]);
-          g.dispose();
-          ({ theta, state } = adamStep(theta, grads[s], state, s + 1, opts));
-        }
-        t.check('theta', v.dataSync(), theta, adamBounds(theta0, grads, opts));
-        opt.dispose();
-        v.dispose();
-      }),
-      { seed: FC_SEED, numRuns: 20 },
-    );
-    console.log(t.report());
-  });
+describe('elementary functions near 0 (Expm1)', () => {
+  eachBackend(
+    'KNOWN BUG on wasm: tf.log1p computes log(1 + x) naively (avoided: schedules.ts uses log1pF32)',
+    (backend) => {
+      const x = elementaryArgs(1, -0.5, 0.5);
+      const [y] = readAll([tf.log1p(tf.tensor1d(x))]);
+      const ref = Array.from(x, Math.log1p);
+      const worst = Math.max(...ref.map((r, i) => Math.abs(y[i] - r) / Math.abs(r)));
+      console.log(`tf.log1p [${backend}] for |x| from 2^-30: worst relative error ${worst.toExponential(2)}`);
+      // Correct to C_FN units on cpu and tensorflow; on wasm log1p(2^-30) = 0 (relative error 1).
+      if (backend === 'wasm') expect(worst).toBeGreaterThan(0.5);
+      else expect(worst).toBeLessThanOrEqual(gamma(4));
+    },
+  );
 });
-

@@ -399,10 +399,14 @@ class Process:
             if not (0 < self.s0 < self.s1):
                 raise InvalidInput("need 0 < sigmaMin < sigmaMax")
             self.tmax = 1.0
-        elif self.kind == "indi":
+        elif self.kind in ("indi", "flow"):
             self.b, self.sig, self.c = _finite("noise", o.get("noise", 1)), o.get("signal", 0), _finite("extraNoise", o.get("extraNoise", 0))
             if not (self.b > 0) or self.sig not in (0, 1) or not (0 <= self.c <= 2 * self.b):
                 raise InvalidInput("indi: noise > 0, signal in {0, 1}, 0 <= extraNoise <= 2 noise")
+            self.tmax = 1.0
+        elif self.kind == "flow":
+            # rectified flow x_t = (1-t)x_0 + t eps: InDI's interpolation with noise 1, no signal, no extra noise
+            self.b, self.sig, self.c = 1.0, 0, 0.0
             self.tmax = 1.0
         elif self.kind == "discrete-vp":
             b = check_betas(spec.get("betas"))
@@ -430,7 +434,7 @@ class Process:
         t = self.check(t)
         if self.kind == "ve":
             return 1.0
-        if self.kind == "indi":
+        if self.kind in ("indi", "flow"):
             return 1 - t + self.sig * t
         return math.exp(0.5 * self._logab(t))
 
@@ -438,7 +442,7 @@ class Process:
         t = self.check(t)
         if self.kind == "ve":
             return self.s0 * (self.s1 / self.s0) ** t
-        if self.kind == "indi":
+        if self.kind in ("indi", "flow"):
             return t * math.sqrt(self.b ** 2 + self.c ** 2 * (1 - t) ** 2)
         return math.sqrt(-math.expm1(self._logab(t)))
 
@@ -457,7 +461,7 @@ class Process:
             return -0.5 * (self.b0 + t * (self.b1 - self.b0))
         if self.kind == "ve":
             return 0.0
-        if self.kind == "indi":
+        if self.kind in ("indi", "flow"):
             return (self.sig - 1) / self.alpha(t)
         i = min(int(math.floor(t)), self.T - 1)
         return 0.5 * (self.la[i + 1] - self.la[i])
@@ -468,7 +472,7 @@ class Process:
             return self.b0 + t * (self.b1 - self.b0)
         if self.kind == "ve":
             return 2 * self.sigma(t) ** 2 * math.log(self.s1 / self.s0)
-        if self.kind == "indi":
+        if self.kind in ("indi", "flow"):
             return 2 * t * (self.b ** 2 + self.c ** 2 * (1 - t) * (1 - 2 * t)) - 2 * self.f(t) * self.sigma(t) ** 2
         return -2 * self.f(t)
 
@@ -490,7 +494,7 @@ class Process:
         return 0.5 * (lo + hi)
 
 
-OUTPUTS = ("eps", "x0", "v", "score")
+OUTPUTS = ("eps", "x0", "v", "score", "flow")
 
 
 class Model:
@@ -511,6 +515,9 @@ class Model:
             if not s > 0:
                 raise InvalidInput("eps undefined at sigma = 0")
             return (x - a * o) / s
+        if self.output == "flow":
+            da, ds = rates(self.p, t)
+            return (a * o - da * x) / (a * ds - s * da)
         return (a * o + s * x) / (a * a + s * s)
 
     def score(self, x, t):
@@ -529,11 +536,24 @@ class Model:
             return self.fn(x, t)
         if self.output == "v":
             return (a * x - s * self.fn(x, t)) / (a * a + s * s)
+        if self.output == "flow":
+            da, ds = rates(self.p, t)
+            return (ds * x - s * self.fn(x, t)) / (a * ds - s * da)
         if not a > 0:
             raise InvalidInput("x0 undefined at alpha = 0")
         if self.output == "score":
             return (x + (s if BUG == "tweedie_scale" else s * s) * self.fn(x, t)) / a
         return (x - s * self.eps(x, t)) / a
+
+
+def rates(p, t):
+    """(d alpha/dt, d sigma/dt): exact (-1, 1) for the flow; else alpha' = f alpha, sigma' = (g2 + 2 f sigma^2)/(2 sigma)."""
+    if p.kind == "flow":
+        return -1.0, 1.0
+    a, s, f = p.alpha(t), p.sigma(t), p.f(t)
+    if not s > 0:
+        raise InvalidInput("sigma' needs sigma > 0")
+    return f * a, (p.g2(t) + 2 * f * s * s) / (2 * s)
 
 
 def mixture_model(mix, proc, output):
@@ -551,6 +571,9 @@ def mixture_model(mix, proc, output):
         if not s > 0:
             raise InvalidInput("eps and v undefined at sigma = 0")
         e = -s * mix.score(a, s, x) if (BUG == "score_sign" and output == "eps") else (x - a * x0) / s
+        if output == "flow":
+            da, ds = rates(proc, t)
+            return da * x0 + ds * e
         return e if output == "eps" else a * e - s * x0
     return Model(proc, output, fn)
 
@@ -733,6 +756,260 @@ def _indi(model, x, grid, o, noise):
     return x
 
 
+# ---- issue 15: multistep exponential integrators, PNDM/PLMS, rectified flow ----------------
+
+
+def phi(k, z):
+    """phi_k(z) = sum_j z^j/(j+k)!: series for |z| < 1, else the recurrence from expm1(z)/z."""
+    if abs(z) < 1:
+        term = 1.0 / math.factorial(k)
+        tot = term
+        for j in range(1, 40):
+            term *= z / (j + k)
+            tot += term
+        return tot
+    v = math.expm1(z) / z
+    for j in range(2, k + 1):
+        v = (v - 1.0 / math.factorial(j - 1)) / z
+    return v
+
+
+def _frame(p, pred, s, t):
+    ls, lt = p.lam(s), p.lam(t)
+    if not (math.isfinite(ls) and math.isfinite(lt)):
+        raise InvalidInput("lambda infinite: the exponential integrators need alpha > 0 and sigma > 0")
+    h = lt - ls
+    if pred == "noise":
+        return p.alpha(t) / p.alpha(s), -p.sigma(t), h, h
+    return p.sigma(t) / p.sigma(s), p.alpha(t), h, -h
+
+
+def _taylor_w(p, pred, s, t, times, solver_type):
+    base, scale, h, z = _frame(p, pred, s, t)
+    q = len(times)
+    off = np.array([(p.lam(u) - p.lam(s)) / h for u in times])
+    c = [scale * h * phi(n + 1, z) for n in range(q)]
+    if q == 2 and solver_type == "dpmsolver":
+        c[1] = 0.5 * scale * h * phi(1, z)
+    V = np.vander(off, q, increasing=True)  # V[j, n] = off_j^n
+    W = np.linalg.inv(V)  # e = W m: W[n, j]
+    return base, [sum(c[n] * math.factorial(n) * W[n, j] for n in range(q)) for j in range(q)]
+
+
+def _unipc_w(p, pred, s, t, times, variant, corrector):
+    base, scale, h, z = _frame(p, pred, s, t)
+    off = [(p.lam(u) - p.lam(s)) / h for u in times]
+    rs = off[1:] + ([1.0] if corrector else [])
+    B = h if variant == "bh1" else (h / z) * math.expm1(z)
+    K = len(rs)
+    w = [0.0] * (len(off) + (1 if corrector else 0))
+    w[0] = scale * h * phi(1, z)
+    if K == 0:
+        return base, w
+    if K == 1:
+        a = [0.5]
+    else:
+        R = np.array([[r ** n for r in rs] for n in range(K)])
+        g = np.array([math.factorial(n + 1) * h * phi(n + 2, z) / B for n in range(K)])
+        a = list(np.linalg.solve(R, g))
+    for m, r in enumerate(rs):
+        cm = scale * B * a[m] / r
+        w[m + 1] += cm
+        w[0] -= cm
+    return base, w
+
+
+def _deis_w(p, s, t, times):
+    q = len(times)
+    rho = lambda u: p.sigma(u) / p.alpha(u)  # noqa: E731
+    at = p.alpha(t)
+    base = at / p.alpha(s)
+    if q == 1:
+        return base, [at * (rho(t) - rho(s))]
+    nodes, weights = np.polynomial.legendre.leggauss(16)
+    mid, half = 0.5 * (s + t), 0.5 * (t - s)
+
+    def ell(j, u):
+        return np.prod([(u - times[m]) / (times[j] - times[m]) for m in range(q) if m != j])
+
+    def dell(j, u):
+        tot = 0.0
+        for k in range(q):
+            if k == j:
+                continue
+            v = 1.0 / (times[j] - times[k])
+            for m in range(q):
+                if m not in (j, k):
+                    v *= (u - times[m]) / (times[j] - times[m])
+            tot += v
+        return tot
+    w = []
+    for j in range(q):
+        integral = half * sum(wk * dell(j, mid + half * xk) * rho(mid + half * xk) for xk, wk in zip(nodes, weights))
+        w.append(at * (ell(j, t) * rho(t) - ell(j, s) * rho(s) - integral))
+    return base, w
+
+
+def _multistep(kind, default_order, pred=None, variant=None):
+    """DPM-Solver/++ multistep ('dpm'), UniPC ('unipc', corrector with the next output), DEIS tAB ('deis')."""
+    def run(model, x, grid, o, noise):
+        p = model.p
+        g = check_grid(grid, p, decreasing=False)
+        order = o.get("order", default_order)
+        if not (isinstance(order, int) and 1 <= order <= 3):
+            raise InvalidInput("order must be 1, 2 or 3")
+        lof = o.get("lowerOrderFinal", True)
+        st = o.get("solverType", "dpmsolver")
+        pr = o.get("prediction", pred)
+        if pr not in ("noise", "data") or st not in ("dpmsolver", "taylor"):
+            raise InvalidInput("prediction must be noise|data, solverType dpmsolver|taylor")
+        use_corr = kind == "unipc" and o.get("corrector", True)
+        N = len(g) - 1
+        hist_t, hist_m = [], []
+        prev = None
+        for i in range(N):
+            s, t = g[i], g[i + 1]
+            m = model.x0(x, s) if pr == "data" else model.eps(x, s)
+            if prev is not None and use_corr:
+                xs, ps, pq = prev
+                base, w = _unipc_w(p, pr, ps, s, hist_t[:pq], variant, True)
+                x = base * xs + sum(wj * mj for wj, mj in zip(w, hist_m[:pq] + [m]))
+            hist_t.insert(0, s)
+            hist_m.insert(0, m)
+            del hist_t[3:], hist_m[3:]
+            q = min(order, i + 1)
+            if BUG == "multistep_warmup" and kind == "dpm" and pr == "data" and order == 3:
+                q = min(order, i + 2) if i == 0 else q
+            if lof and not (BUG == "lower_order_final" and kind == "dpm" and pr == "data" and order == 3):
+                q = min(q, N - i)
+            if kind == "deis":
+                base, w = _deis_w(p, s, t, hist_t[:q])
+            elif kind == "unipc":
+                base, w = _unipc_w(p, pr, s, t, hist_t[:q], variant, False)
+            else:
+                ht, hm = hist_t[:q], hist_m[:q]
+                if BUG == "multistep_warmup" and len(ht) < q:  # a zero-initialised entry one lambda-step earlier
+                    ht = ht + [p.t_of_lambda(2 * p.lam(g[0]) - p.lam(g[1]))]
+                    hm = hm + [np.zeros_like(x)]
+                base, w = _taylor_w(p, pr, s, t, ht, st)
+                prev = (x, s, q)
+                x = base * x + sum(wj * mj for wj, mj in zip(w, hm))
+                continue
+            prev = (x, s, q)
+            x = base * x + sum(wj * mj for wj, mj in zip(w, hist_m[:q]))
+        return x
+    return run
+
+
+def _transfer(p, x, e, t, tn):
+    a = p.alpha(t)
+    if not a > 0:
+        raise InvalidInput("the PNDM transfer needs alpha > 0")
+    an = p.alpha(tn)
+    return an / a * x + (p.sigma(tn) - an * p.sigma(t) / a) * e
+
+
+PLMS = {1: [1.0], 2: [1.5, -0.5], 3: [23 / 12, -16 / 12, 5 / 12], 4: [55 / 24, -59 / 24, 37 / 24, -9 / 24]}
+
+
+def _pndm(prk):
+    def run(model, x, grid, o, noise):
+        p = model.p
+        g = check_grid(grid, p)
+        hist = []
+        raw = BUG == "pndm_raw_v" and prk
+
+        def to_eps(out, xx, t):
+            return Model(p, model.output, lambda *_: out).eps(xx, t)
+        for i in range(len(g) - 1):
+            t, tn = g[i], g[i + 1]
+            if raw:
+                r = model.fn(x, t)
+                hist.insert(0, r)
+                e0 = to_eps(r, x, t)
+            else:
+                e0 = model.eps(x, t)
+                hist.insert(0, e0)
+            del hist[4:]
+            if prk and i < 3:
+                tm = 0.5 * (t + tn)
+                e2 = model.eps(_transfer(p, x, e0, t, tm), tm)
+                e3 = model.eps(_transfer(p, x, e2, t, tm), tm)
+                e4 = model.eps(_transfer(p, x, e3, t, tn), tn)
+                x = _transfer(p, x, (e0 + 2 * e2 + 2 * e3 + e4) / 6, t, tn)
+            elif not prk and i == 0:
+                e1 = model.eps(_transfer(p, x, e0, t, tn), tn)
+                x = _transfer(p, x, 0.5 * (e0 + e1), t, tn)
+            else:
+                comb = sum(c * h for c, h in zip(PLMS[len(hist)], hist))
+                x = _transfer(p, x, to_eps(comb, x, t) if raw else comb, t, tn)
+        return x
+    return run
+
+
+def _singlestep(order):
+    def run(model, x, grid, o, noise):
+        p = model.p
+        g = check_grid(grid, p, decreasing=False)
+        st = o.get("solverType", "dpmsolver")
+        conv = lambda xx, u: model.x0(xx, u)  # noqa: E731
+        for i in range(len(g) - 1):
+            s, t = g[i], g[i + 1]
+            base, scale, h, z = _frame(p, "data", s, t)
+            ls = p.lam(s)
+            m0 = conv(x, s)
+            first = lambda b, sc, hh, zz: sc * hh * phi(1, zz)  # noqa: E731
+            if order == 2:
+                s1 = p.t_of_lambda(ls + 0.5 * h)
+                F1 = _frame(p, "data", s, s1)
+                m1 = conv(F1[0] * x + first(*F1) * m0, s1)
+                c = 0.5 * scale * h * phi(1, z) if st == "dpmsolver" else scale * h * phi(2, z)
+                x = base * x + (first(base, scale, h, z) - 2 * c) * m0 + 2 * c * m1
+            else:
+                r1, r2 = 1 / 3, 2 / 3
+                s1, s2 = p.t_of_lambda(ls + r1 * h), p.t_of_lambda(ls + r2 * h)
+                F1, F2 = _frame(p, "data", s, s1), _frame(p, "data", s, s2)
+                m1 = conv(F1[0] * x + first(*F1) * m0, s1)
+                c2 = F2[1] * F2[2] * phi(2, F2[3]) * r2 / r1
+                m2 = conv(F2[0] * x + (first(*F2) - c2) * m0 + c2 * m1, s2)
+                c = scale * h * phi(2, z) / r2
+                x = base * x + (first(base, scale, h, z) - c) * m0 + c * m2
+        return x
+    return run
+
+
+def _flow_velocity(model, x, t):
+    p = model.p
+    da, ds = rates(p, t)
+    a, s = p.alpha(t), p.sigma(t)
+    if model.output == "flow":
+        u = model.fn(x, t)
+    elif model.output == "x0":
+        x0 = model.x0(x, t)
+        u = da * x0 + ds * (x - a * x0) / s
+    else:
+        e = model.eps(x, t)
+        u = da * (x - s * e) / a + ds * e
+    return -u if BUG == "flow_velocity_sign" else u
+
+
+def _flow(heun):
+    def run(model, x, grid, o, noise):
+        if model.p.kind != "flow":
+            raise InvalidInput("the flow samplers need the rectified-flow process")
+        g = check_grid(grid, model.p)
+        for i in range(len(g) - 1):
+            t, tn = g[i], g[i + 1]
+            u1 = _flow_velocity(model, x, t)
+            xe = x + (tn - t) * u1
+            if heun and model.p.sigma(tn) > 0:
+                x = x + 0.5 * (tn - t) * (u1 + _flow_velocity(model, xe, tn))
+            else:
+                x = xe
+        return x
+    return run
+
+
 SAMPLERS = {
     "langevin": lambda m, x, g, o, n: _langevin(m, x, g, o, n, False),
     "annealed-langevin": lambda m, x, g, o, n: _langevin(m, x, g, o, n, True),
@@ -748,6 +1025,18 @@ SAMPLERS = {
     "dpm-solver-3": _dpm(3),
     "dpm-solver++2m": _dpmpp2m,
     "indi": _indi,
+    "dpm-solver-2m": _multistep("dpm", 2, "noise"),
+    "dpm-solver-3m": _multistep("dpm", 3, "noise"),
+    "dpm-solver++3m": _multistep("dpm", 3, "data"),
+    "dpm-solver++2s": _singlestep(2),
+    "dpm-solver++3s": _singlestep(3),
+    "unipc-bh1": _multistep("unipc", 2, "data", "bh1"),
+    "unipc-bh2": _multistep("unipc", 2, "data", "bh2"),
+    "deis": _multistep("deis", 3, "noise"),
+    "pndm": _pndm(True),
+    "plms": _pndm(False),
+    "flow-euler": _flow(False),
+    "flow-heun": _flow(True),
 }
 
 
@@ -1105,6 +1394,17 @@ def _fixture_model(spec, proc, x_in, t_in):
                 raise RuntimeError("the vector gives the model output only at the step's input (x, t)")
             return value
         return Model(proc, spec["output"], fn)
+    if spec["kind"] == "sequence":
+        times, values = list(spec["times"]), [vec(v) for v in spec["values"]]
+        calls = [0]
+
+        def seq(x, t):
+            k = calls[0]
+            if k >= len(values) or abs(t - times[k]) > 1e-12 * max(1.0, abs(times[k])):
+                raise RuntimeError(f"model call {k + 1} at t = {t} is not the vector's")
+            calls[0] += 1
+            return values[k]
+        return Model(proc, spec["output"], seq)
     if spec["kind"] == "mixture":
         # The fixture is given, not under test: evaluate the oracle without any injected bug.
         oracle = _without_bug(lambda: mixture_model(Mixture(spec["mixture"]), proc, spec["output"]))
@@ -1270,7 +1570,9 @@ BUGS = ["prev_timestep", "final_alpha", "off_by_one", "noise_at_t1", "v_conversi
         "score_matching_half",
         # sigma-space
         "karras_rho_power", "sigma_final_zero", "ancestral_clamp", "ancestral_noise_level", "heun_second_stage_sigma", "dpmpp_2m_final_order",
-        "lms_coefficients", "dpmpp_3m_second_derivative"]
+        "lms_coefficients", "dpmpp_3m_second_derivative",
+        # multistep and flow
+        "multistep_warmup", "lower_order_final", "pndm_raw_v", "flow_velocity_sign"]
 
 
 def main(argv=None):

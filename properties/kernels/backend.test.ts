@@ -9,12 +9,18 @@ import { installedKernelPatches } from '../../src/backend/kernels/index.js';
 
 const probes = await probeBackends();
 const available = probes.filter((p) => p.ok).map((p) => p.name);
+const probe = (n: string) => probes.find((p) => p.name === n)!;
+/** The automatic choice: TensorFlow with CUDA, WebGPU on a hardware adapter, TensorFlow, wasm, cpu. */
+const expectedAuto = probe('tensorflow').ok && probe('tensorflow').gpu ? 'tensorflow' : (['webgpu', 'tensorflow', 'wasm', 'cpu'] as const).find((n) => probe(n).ok);
 
 describe('selectBackend', () => {
-  it('picks the first loadable backend in the order tensorflow, wasm, cpu and prints it', async () => {
+  it('picks the first loadable backend in the order tensorflow with CUDA, webgpu on a hardware adapter, tensorflow, wasm, cpu and prints it', async () => {
     const lines: string[] = [];
     const c = await selectBackend({ env: {}, log: (l) => lines.push(l) });
-    expect(c.name).toBe(available[0]);
+    expect(c.name).toBe(expectedAuto);
+    // A software WebGPU adapter (SwiftShader) is never chosen automatically.
+    if (probe('webgpu').software) expect(c.name).not.toBe('webgpu');
+    console.log(`automatic choice: ${c.name}; webgpu probe: ${probe('webgpu').ok ? probe('webgpu').adapter : probe('webgpu').reason}`);
     expect(c.forced).toBe(false);
     expect(tf.getBackend()).toBe(c.name);
     expect(lines).toHaveLength(1);
@@ -38,10 +44,11 @@ describe('selectBackend', () => {
   });
 
   it('a forced backend that cannot load is an error naming it and why, never a fallback', async () => {
-    const absent = probes.find((p) => !p.ok);
+    // (webgpu is left out: forcing it accepts a software adapter, so it may load although the automatic probe said no.)
+    const absent = probes.find((p) => !p.ok && p.name !== 'webgpu');
     if (!absent) {
-      // Every backend loads on this machine (tfjs-node installed): nothing to demonstrate here.
-      expect(available).toEqual(['tensorflow', 'wasm', 'cpu']);
+      // Every backend loads on this machine (tfjs-node installed, a hardware WebGPU adapter): nothing to demonstrate here.
+      expect(available).toEqual(['tensorflow', 'webgpu', 'wasm', 'cpu']);
       return;
     }
     const before = tf.getBackend();
@@ -53,7 +60,7 @@ describe('selectBackend', () => {
   });
 
   it('an unknown backend name is an error naming the variable and the value', async () => {
-    await expect(selectBackend({ env: { [BACKEND_ENV]: 'webgpu' }, log: false })).rejects.toThrow(/DIFFUSION_ORACLE_BACKEND: unknown backend; expected one of tensorflow, wasm, cpu \(got "webgpu"\)/);
+    await expect(selectBackend({ env: { [BACKEND_ENV]: 'webgl' }, log: false })).rejects.toThrow(/DIFFUSION_ORACLE_BACKEND: unknown backend; expected one of tensorflow, webgpu, wasm, cpu \(got "webgl"\)/);
     await expect(selectBackend({ backend: 'gpu' as 'cpu', log: false })).rejects.toThrow(/backend: unknown backend/);
     await expect(useBackend('gpu' as 'cpu')).rejects.toThrow(/backend: unknown backend/);
   });

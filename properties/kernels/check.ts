@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { it } from 'vitest';
 import { Rng } from '../../src/reference/rng.js';
 import { ndarray, sizeOf, type NdArray } from '../../src/reference/layers/index.js';
-import { probeBackends, useBackend, type BackendName, type BackendProbe } from '../../src/backend/backend.js';
+import { probeBackend, probeBackends, useBackend, type BackendName, type BackendProbe } from '../../src/backend/backend.js';
 
 /** Float32-representable normal data (so tfjs and the reference see identical inputs). */
 export function f32Normal(rng: Rng, shape: number[], scale = 1, offset = 0): NdArray {
@@ -25,25 +25,48 @@ export function readAll(ts: tf.Tensor[]): Float32Array[] {
   return out;
 }
 
+/** Reads tensors asynchronously (and disposes them): the only read WebGPU has in Node. */
+export async function readAllAsync(ts: tf.Tensor[]): Promise<Float32Array[]> {
+  const out = (await Promise.all(ts.map((t) => t.data()))) as Float32Array[];
+  tf.dispose(ts);
+  return out;
+}
+
 /** The bound bookkeeping lives in the bounds library. */
 export { BoundTracker, relativeDiscrepancy } from '../../src/conformance/bounds/tracker.js';
 
-/** Every backend in preference order with whether it loads here (probed once per test file). */
-export const BACKENDS: BackendProbe[] = await probeBackends();
+/**
+ * The backends the main test project runs on, with whether each loads here (probed once per test
+ * file). webgpu runs in its own vitest project (*.webgpu.test.ts, with SwiftShader in its
+ * environment): probeWebgpu below.
+ */
+export const BACKENDS: BackendProbe[] = (await probeBackends()).filter((p) => p.name !== 'webgpu');
+
+/** webgpu on whatever adapter exists (SwiftShader included): for *.webgpu.test.ts only. */
+export async function probeWebgpu(): Promise<BackendProbe> {
+  return probeBackend('webgpu', { allowSoftware: true });
+}
 
 /**
  * Registers `body` as one test per backend ("<name> [<backend>]"). On an absent backend the test
  * is registered with it.skip and the reason in its name, so the report shows what did not run.
+ * `backends` defaults to BACKENDS (tensorflow, wasm, cpu); the webgpu files pass [await probeWebgpu()].
  */
-export function eachBackend(name: string, body: (backend: BackendName) => void | Promise<void>, only?: readonly BackendName[]): void {
-  for (const b of BACKENDS) {
+export function eachBackend(
+  name: string,
+  body: (backend: BackendName) => void | Promise<void>,
+  only?: readonly BackendName[],
+  backends: readonly BackendProbe[] = BACKENDS,
+): void {
+  for (const b of backends) {
     if (only && !only.includes(b.name)) continue;
     if (!b.ok) {
       it.skip(`${name} [${b.name}] — SKIPPED: backend '${b.name}' cannot be loaded here (${b.reason})`, () => {});
       continue;
     }
-    it(`${name} [${b.name}]`, async () => {
-      await useBackend(b.name);
+    const label = b.name === 'webgpu' ? `webgpu: ${b.adapter}` : b.name;
+    it(`${name} [${label}]`, async () => {
+      await useBackend(b.name, { allowSoftware: b.name === 'webgpu' });
       await body(b.name);
     });
   }

@@ -192,7 +192,7 @@ export function markdownReport(r: BenchResult): string {
   section('Scaling: DDIM cost against batch size and step count', 'sampler-scaling');
   section('(3) U-Net forward pass', 'unet-forward');
   section('(4) U-Net training step', 'train');
-  const kernels = r.rows.filter((x) => x.workload === 'kernel');
+  const kernels = r.rows.filter((x) => x.workload === 'kernel' && x.tier.startsWith('wasm'));
   if (kernels.length) {
     out.push('## (4) wasm kernel patches: GFLOP/s before (tfjs 4.22 original) and after (patched), from bench/kernels.ts');
     out.push('');
@@ -205,6 +205,21 @@ export function markdownReport(r: BenchResult): string {
           const a = kernels.find((x) => x.name === n && x.tier === 'wasm-patched');
           const [kernel, shape] = n.includes(' | ') ? n.split(' | ') : [n, ''];
           return [kernel, shape, b?.gflops ? b.gflops.toFixed(2) : `— (${b?.note ?? 'n/a'})`, a?.gflops ? a.gflops.toFixed(2) : '—', a?.gflops && b?.gflops ? `${(a.gflops / b.gflops).toFixed(1)}×` : '—'];
+        }),
+      ),
+    );
+    out.push('');
+  }
+  const gpu = r.rows.filter((x) => x.workload === 'kernel' && x.tier === 'webgpu');
+  if (gpu.length) {
+    out.push('## webgpu (tfjs-webgpu on Dawn): kernel times');
+    out.push('');
+    out.push(
+      table(
+        ['kernel', 'shape', 'median ms', 'GFLOP/s', 'adapter'],
+        gpu.map((x) => {
+          const [kernel, shape] = x.name.includes(' | ') ? x.name.split(' | ') : [x.name, ''];
+          return [kernel, shape, x.timeMs ? x.timeMs.median.toPrecision(4) : '—', x.gflops ? x.gflops.toFixed(3) : '—', x.note ?? ''];
         }),
       ),
     );

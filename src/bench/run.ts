@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { probeBackend, useBackend, BACKEND_NAMES, type BackendName } from '../backend/backend.js';
+import { benchWebgpu } from './webgpu.js';
 import { crossover, type MeasureOptions } from './stats.js';
 import type { BenchResult, BenchRow, MachineInfo, PeakInfo, TierInfo, Workload } from './types.js';
 import { numpyPeak, torchPeer } from './peers.js';
@@ -155,7 +156,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   const skipped: { workload: string; reason: string }[] = [];
   const tiers: TierInfo[] = [{ tier: REFERENCE, description: 'float64 reference (src/reference), plain JavaScript, one thread' }];
   const backends: BackendName[] = [];
-  for (const name of options.backends ?? BACKEND_NAMES) {
+  // webgpu has its own row (./webgpu.ts): its workloads must read asynchronously.
+  const wantWebgpu = (options.backends ?? BACKEND_NAMES).includes('webgpu');
+  for (const name of (options.backends ?? BACKEND_NAMES).filter((n) => n !== 'webgpu')) {
     const probe = await probeBackend(name);
     if (!probe.ok) {
       skipped.push({ workload: `tfjs backend ${name}`, reason: probe.reason ?? 'cannot be loaded' });
@@ -294,6 +297,20 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
         skipped.push({ workload: 'kernel', reason: k.reason });
         log(`kernel patches: skipped (${k.reason})`);
       } else k.forEach(add);
+    }
+  }
+  if (want.has('kernel') && wantWebgpu) {
+    // Any adapter, SwiftShader included: a software adapter's rows are labelled emulation.
+    const probe = await probeBackend('webgpu', { allowSoftware: true });
+    if (!probe.ok) {
+      skipped.push({ workload: 'tfjs backend webgpu', reason: probe.reason ?? 'cannot be loaded' });
+      log(`backend webgpu: skipped (${probe.reason})`);
+    } else {
+      const previous = tf.getBackend();
+      const choice = await useBackend('webgpu', { allowSoftware: true });
+      tiers.push({ tier: 'webgpu', description: choice.description });
+      (await benchWebgpu({ software: !!probe.software, adapter: probe.adapter ?? 'unknown adapter', quick })).forEach(add);
+      if (previous) await tf.setBackend(previous);
     }
   }
 

@@ -13,7 +13,7 @@ import { describeRange, type OptionSpec } from '../reference/sampling.js';
 import { SAMPLER_LIST, parseSamplerOptions, type SamplerDescriptor } from '../reference/samplers.js';
 
 /** Samplers that apply to the discrete VP process of a trained U-Net (and take a step grid). */
-export const CLI_SAMPLER_DESCRIPTORS: readonly SamplerDescriptor[] = SAMPLER_LIST.filter((d) => d.processes.includes('discrete-vp') && d.grid !== 'levels');
+export const CLI_SAMPLER_DESCRIPTORS: readonly SamplerDescriptor[] = SAMPLER_LIST.filter((d) => (d.processes.includes('discrete-vp') || d.processes.includes('flow')) && d.grid !== 'levels');
 export const CLI_SAMPLERS: readonly string[] = CLI_SAMPLER_DESCRIPTORS.map((d) => d.name);
 
 /** Options the command sets itself (not flags): every step noisy but the last, as Song et al.'s "noise removal". */

@@ -108,6 +108,11 @@ export interface DiffusionImpl extends Precision {
   mixturePosteriorMean?(mix: MixtureSpec, alpha: number, sigma: number, x: Arr): Arr;
   /** The exact oracle as a model on `process`, returning ε̂, x̂_0, v̂ or the score. */
   mixtureModel?(mix: MixtureSpec, process: Process, output: ModelOutput): DiffusionModel;
+  /**
+   * Lu et al. 2022a's discrete model time: the 0-based network step n for the continuous time
+   * t_c ∈ [1/N, 1] of an N-step schedule, n = N·(t_c - 1/N) (issue 15).
+   */
+  discreteModelTime?(tContinuous: number, N: number): number;
   /** The sampler registered under `name` (src/reference/samplers.ts SAMPLER_NAMES). */
   scoreSampler?(name: string): SamplerFn;
   /** Classifier guidance wrapper (E9): ε̃ = ε̂ - w σ_t ∇log p(y|x_t). */

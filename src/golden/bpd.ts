@@ -96,7 +96,7 @@ export function vlbBitsPerDim(g: GoldenUnet, x0: Float32Array, labels: ArrayLike
         const x = tf.tensor2d(xb, [b, D]);
         const nz = tf.tensor2d(nb, [b, D]);
         const tT = tf.tensor1d(tHost, 'int32');
-        return vbTerms(ts, (xt) => g.apply(xt, tHost, lab), x, tT, nz, { prediction: g.config.objective });
+        return vbTerms(ts, (xt) => g.apply(xt, tHost, lab), x, tT, nz, { prediction: vlbPrediction(g.config.objective) });
       });
       const v = res.dataSync();
       res.dispose();
@@ -136,4 +136,10 @@ export function independentPixelBpd(train: Uint8Array, test: Uint8Array, dim = 7
     for (let i = 0; i < nTest; i++) bits -= Math.log2(c[test[i * dim + j]] / tot);
   }
   return bits / (nTest * dim);
+}
+
+/** The VLB's prediction type of a trained model; a rectified-flow model has no VLB on the VP schedule. */
+function vlbPrediction(objective: 'eps' | 'x0' | 'v' | 'flow'): 'eps' | 'x0' | 'v' {
+  if (objective === 'flow') throw new Error("bits/dim: the VLB is defined for ε/x_0/v models of the VP schedule, not for a rectified-flow ('flow') model");
+  return objective;
 }

@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DiffusionInputError, checkTimestep } from '../reference/errors.js';
 import type { TensorSchedule } from './schedules.js';
+import { deferCheck, syncReadable } from './deferred.js';
 
 /** A timestep argument: one t for all rows, or an int tensor [batch] of per-row t (1-based). */
 export type Timesteps = number | tf.Tensor1D;
@@ -98,6 +99,19 @@ export function atStep(table: tf.Tensor1D, t: Timesteps): tf.Tensor2D {
 export function checkFiniteIo(what: string, inputs: [string, tf.Tensor][], result: tf.Tensor | tf.Tensor[]): void {
   const results = Array.isArray(result) ? result : [result];
   const all = [...inputs.map(([, x]) => x), ...results];
+  if (!syncReadable()) {
+    // webgpu: no synchronous read; the flags are read by flushDeferredChecks (./deferred.ts).
+    deferCheck(
+      tf.tidy(() => tf.stack(all.map((x) => tf.sum(tf.mul(x, 0))))),
+      (f) => {
+        const k = Array.from(f).findIndex((v) => v !== 0);
+        if (k < 0) return undefined;
+        if (k < inputs.length) return new DiffusionInputError(inputs[k][0], 'NaN or ±∞ (found after the call: deferred check)', 'must be finite (NaN or infinite data)');
+        return new DiffusionInputError(what, 'NaN or ±∞ (found after the call: deferred check)', 'non-finite result; the inputs lead to an undefined value in float32 (overflow or ᾱ_t = 0)');
+      },
+    );
+    return;
+  }
   const flags = tf.tidy(() => tf.stack(all.map((x) => tf.sum(tf.mul(x, 0)))).dataSync());
   let bad = -1;
   for (let k = 0; k < flags.length; k++) {

@@ -43,3 +43,7 @@ export * from './sigma.js';
 export * from './brownian.js';
 export * from './k_euler.js';
 export * from './k_dpmpp.js';
+// Multistep solvers and rectified flow (issue 15; float64 twins src/reference/multistep.ts, pndm.ts, flow.ts).
+export * as multistep from './multistep.js';
+export * as pndm from './pndm.js';
+export * as flow from './flow.js';

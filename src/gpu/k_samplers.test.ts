@@ -85,7 +85,7 @@ describe('σ-space tensor samplers follow the float64 reference (same denoiser, 
     expect(() => G.tensorModelDenoiser(tmodel)(x, 0)).toThrow(/sigma/);
     expect(() => G.tensorModelDenoiser(tmodel, { mapping: 'interp' })).toThrow(/options.mapping/);
     expect(() => G.sampleKEulerAncestral(tmodel, x, sig)).toThrow(/options.rng/);
-    expect(() => G.sampleKLms(tmodel, x, sig, { order: 7 } as G.TensorSamplerOptions)).toThrow(/options.order/);
+    expect(() => G.sampleKLms(tmodel, x, sig, { order: 7 } as G.TensorKSamplerOptions)).toThrow(/options.order/);
     expect(() => G.sampleKEuler(tmodel, x, [1, 1, 0])).toThrow(/sigmas\[1\]/);
     x.dispose();
   });

@@ -22,7 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DiffusionInputError, checkOneOf } from '../reference/errors.js';
-import { MODEL_OUTPUTS, checkProcess, type DiffusionModel, type ModelOutput, type Process, type Rows } from '../reference/model.js';
+import { MODEL_OUTPUTS, checkProcess, processRates, type DiffusionModel, type ModelOutput, type Process, type Rows } from '../reference/model.js';
 
 export type { Process, ModelOutput };
 export * from './sampling.js';
@@ -99,7 +99,24 @@ export function modelEps(model: TensorDiffusionModel, x: tf.Tensor2D, t: number)
         [a / (a * a + s * s), out],
         [s / (a * a + s * s), x],
       ]);
+    case 'flow': {
+      const k = flowFactors(model, t);
+      return lincomb([
+        [a / k.det, out],
+        [-k.da / k.det, x],
+      ]);
+    }
   }
+}
+
+/** float64 twin: flowFactors of src/reference/model.ts (u = α' x_0 + σ' ε; det = α σ' - σ α'). */
+function flowFactors(model: TensorDiffusionModel, t: number): { ds: number; da: number; det: number } {
+  const a = model.process.alpha(t);
+  const s = model.process.sigma(t);
+  const { dAlpha: da, dSigma: ds } = processRates(model.process, t);
+  const det = a * ds - s * da;
+  if (!(det > 0) || !Number.isFinite(det)) throw new DiffusionInputError('t', t, "the flow velocity does not determine (x̂_0, ε̂) here (α σ' - σ α' ≤ 0)");
+  return { ds, da, det };
 }
 
 /** Score ∇log p_t(x) from any model output: -ε̂/σ (D3). float64 twin: modelScore. */
@@ -121,6 +138,15 @@ export function modelX0(model: TensorDiffusionModel, x: tf.Tensor2D, t: number):
       [-s / (a * a + s * s), callModel(model, x, t)],
     ]);
   }
+  if (model.output === 'flow') {
+    const k = flowFactors(model, t);
+    // σ = 0: x̂_0 = x/α exactly (no model call; a new tensor, never x itself)
+    if (!(s > 0)) return tf.mul(x, k.ds / k.det) as tf.Tensor2D;
+    return lincomb([
+      [k.ds / k.det, x],
+      [-s / k.det, callModel(model, x, t)],
+    ]);
+  }
   if (!(a > 0)) throw new DiffusionInputError('t', t, 'x̂_0 from ε̂ or the score is undefined where α(t) = 0; use an x0- or v-model');
   if (model.output === 'score') return tf.mul(tf.add(x, tf.mul(callModel(model, x, t), s * s)), 1 / a);
   return tf.mul(tf.sub(x, tf.mul(modelEps(model, x, t), s)), 1 / a);
@@ -140,4 +166,5 @@ export function lincomb(terms: [number, tf.Tensor2D][]): tf.Tensor2D {
   return acc ?? (tf.zerosLike(terms[0][1]) as tf.Tensor2D);
 }
 
-export type TensorSamplerFn = (model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options?: TensorSamplerOptions) => tf.Tensor2D;
+/** The shared tensor sampler signature (method syntax for bivariant options, as SamplerFn's). */
+export type TensorSamplerFn = { sampler(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options?: TensorSamplerOptions): tf.Tensor2D }['sampler'];

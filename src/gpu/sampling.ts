@@ -5,6 +5,7 @@
  * and random-number rules are in src/gpu/model.ts's header.
  */
 import * as tf from '@tensorflow/tfjs';
+import { deferCheck, syncReadable } from './deferred.js';
 import { DiffusionInputError } from '../reference/errors.js';
 import type { Rng } from '../reference/rng.js';
 import type { SamplerBaseOptions } from '../reference/sampling.js';
@@ -56,6 +57,10 @@ export function requireNoise(options: TensorSamplerBaseOptions | undefined, samp
 /** Validates the initial batch: a float32 tf.Tensor2D with finite entries (one sync). */
 export function checkInitialBatch(x: unknown, name = 'x'): tf.Tensor2D {
   const t = checkTensorBatch(name, x);
+  if (!syncReadable()) {
+    deferCheck(tf.tidy(() => tf.sum(tf.mul(t, 0))), (f) => (f[0] !== 0 ? new DiffusionInputError(name, 'NaN or ±∞ (found after the call: deferred check)', 'must be finite (NaN or infinite data)') : undefined));
+    return t;
+  }
   const bad = tf.tidy(() => tf.sum(tf.mul(t, 0)).dataSync()[0]);
   if (bad !== 0) {
     const data = t.dataSync();
@@ -113,11 +118,16 @@ export class StepRunner {
       return r instanceof tf.Tensor ? { x: r } : r;
     });
     const extra = [...(out.denoised ? [out.denoised] : []), ...(out.carry ?? [])];
-    const bad = tf.tidy(() => tf.sum(tf.mul(out.x, 0)).dataSync()[0]);
+    const where = `${this.sampler} step ${i} (t=${t} → ${tNext})`;
+    const diverged = 'the sampler diverged: the new state has NaN or ±∞ (step size too large for the model, or a non-finite model output)';
+    let bad = 0;
+    // webgpu: no synchronous read; checked by flushDeferredChecks (./deferred.ts) after the loop.
+    if (!syncReadable()) deferCheck(tf.tidy(() => tf.sum(tf.mul(out.x, 0))), (f) => (f[0] !== 0 ? new DiffusionInputError(where, 'non-finite state (deferred check)', diverged) : undefined));
+    else bad = tf.tidy(() => tf.sum(tf.mul(out.x, 0)).dataSync()[0]);
     if (bad !== 0) {
       out.x.dispose();
       for (const e of extra) e.dispose();
-      throw new DiffusionInputError(`${this.sampler} step ${i} (t=${t} → ${tNext})`, 'non-finite state', 'the sampler diverged: the new state has NaN or ±∞ (step size too large for the model, or a non-finite model output)');
+      throw new DiffusionInputError(where, 'non-finite state', diverged);
     }
     this.options.callback?.({ i, t, tNext, x: out.x, denoised: out.denoised });
     out.denoised?.dispose();

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DiffusionInputError, checkFiniteNumber, checkOneOf } from '../reference/errors.js';
 import { discreteSigmas, edmPreconditioning, sigmaOfTime, sigmaToTimeInterp, sigmaToTimeQuantized, timeOfSigma, SIGMA_TO_TIME, type SigmaToTime } from '../reference/sigma.js';
 import { checkTensorModel, lincomb, type TensorDiffusionModel } from './model.js';
+import { processRates } from '../reference/model.js';
 
 export {
   sigmaOfTime,
@@ -82,6 +83,14 @@ export function tensorModelDenoiser(model: TensorDiffusionModel, options: { mapp
         const al = p.alpha(t);
         const st = p.sigma(t);
         return lincomb([[1, x], [(st * st) / al, out]]);
+      }
+      case 'flow': {
+        // float64 twin: the 'flow' case of sigmaDenoiser (x̂_0 = (σ' x_t - σ_t u)/(α σ' - σ_t α')).
+        const al = p.alpha(t);
+        const st = p.sigma(t);
+        const { dAlpha, dSigma } = processRates(p, t);
+        const det = al * dSigma - st * dAlpha;
+        return lincomb([[dSigma / det, xin], [-st / det, out]]);
       }
     }
   };

@@ -36,3 +36,6 @@ export * from './sigma.js';
 export * from './brownian.js';
 export * from './k_euler.js';
 export * from './k_dpmpp.js';
+export * from './multistep.js';
+export * from './pndm.js';
+export * from './flow.js';

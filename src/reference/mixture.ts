@@ -18,7 +18,7 @@ import { rowsOf, shapeOut, type VecOrBatch, type Out } from './batch.js';
 import type { Rng } from './rng.js';
 import { normalCdf } from './normal.js';
 import type { Schedule } from './schedules.js';
-import { checkProcess, makeModel, type Rows, type DiffusionModel, type ModelOutput, type Process } from './model.js';
+import { checkProcess, makeModel, processRates, type Rows, type DiffusionModel, type ModelOutput, type Process } from './model.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -626,9 +626,10 @@ export function mixtureModel(mix: GaussianMixture, process: Process, output: Mod
     const alpha = process.alpha(t);
     const sigma = process.sigma(t);
     checkAlphaSigma(alpha, sigma);
-    if (output === 'eps' || output === 'v') {
-      if (!(sigma > 0)) throw new DiffusionInputError('t', t, `ε̂ and v̂ are undefined where σ(t) = 0; use output 'score' or 'x0'`);
+    if (output === 'eps' || output === 'v' || output === 'flow') {
+      if (!(sigma > 0)) throw new DiffusionInputError('t', t, `ε̂, v̂ and the flow velocity are undefined where σ(t) = 0; use output 'score' or 'x0'`);
     }
+    const rates = output === 'flow' ? processRates(process, t) : null;
     const p = prepare(mix, alpha, sigma);
     const d = mix.dim;
     // One pass per row: no re-validation of the sampler's (already checked) batch.
@@ -639,6 +640,7 @@ export function mixtureModel(mix: GaussianMixture, process: Process, output: Mod
       const x0 = posteriorMeanOfEval(p, e);
       if (output === 'x0') return x0;
       const eps = row.map((v, i) => (v - alpha * x0[i]) / sigma);
+      if (rates) return eps.map((v, i) => rates.dAlpha * x0[i] + rates.dSigma * v);
       return output === 'eps' ? eps : eps.map((v, i) => alpha * v - sigma * x0[i]);
     });
   });

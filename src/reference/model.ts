@@ -18,7 +18,7 @@ export * from './grids.js';
 export * from './rows.js';
 export * from './sampling.js';
 
-export const MODEL_OUTPUTS = ['eps', 'x0', 'v', 'score'] as const;
+export const MODEL_OUTPUTS = ['eps', 'x0', 'v', 'score', 'flow'] as const;
 export type ModelOutput = (typeof MODEL_OUTPUTS)[number];
 
 /**
@@ -71,6 +71,38 @@ function mapRows(x: Rows, out: Rows, fn: (xi: number, oi: number) => number): Ro
 }
 
 /**
+ * (dα/dt, dσ/dt) of the process at t, from f = d log α/dt and g² = dσ²/dt - 2fσ² (Lu et al. 2022
+ * eq. 2.3): α' = f α, σ' = (g² + 2fσ²)/(2σ). The rectified-flow process (α = 1-t, σ = t; Liu et al.
+ * 2023 eq. 1) returns its exact (-1, 1), also at t = 1 where f = -1/α is infinite.
+ */
+export function processRates(process: Process, t: number): { dAlpha: number; dSigma: number } {
+  if (process.kind === 'flow') {
+    process.alpha(t); // range check
+    return { dAlpha: -1, dSigma: 1 };
+  }
+  const a = process.alpha(t);
+  const s = process.sigma(t);
+  const f = process.f(t);
+  if (!(s > 0)) throw new DiffusionInputError('t', t, 'dσ/dt from g² needs σ(t) > 0');
+  return { dAlpha: f * a, dSigma: (process.g2(t) + 2 * f * s * s) / (2 * s) };
+}
+
+/**
+ * The flow-velocity output u = dx_t/dt along the conditional path, u = α' x_0 + σ' ε (rectified
+ * flow: u = ε - x_0, Liu et al. 2023 eq. 1; Lipman et al. 2023 eq. 20 with σ_min = 0), converted:
+ * with x = α x_0 + σ ε and det = α σ' - σ α' (> 0 when α decreases and σ increases):
+ * x_0 = (σ' x - σ u)/det, ε = (α u - α' x)/det.
+ */
+function flowFactors(model: DiffusionModel, t: number): { a: number; s: number; da: number; ds: number; det: number } {
+  const a = model.process.alpha(t);
+  const s = model.process.sigma(t);
+  const { dAlpha: da, dSigma: ds } = processRates(model.process, t);
+  const det = a * ds - s * da;
+  if (!(det > 0) || !Number.isFinite(det)) throw new DiffusionInputError('t', t, "the flow velocity does not determine (x̂_0, ε̂) here (α σ' - σ α' ≤ 0)");
+  return { a, s, da, ds, det };
+}
+
+/**
  * ε̂(x, t) from any model output (D1-D3 for general α, σ): score s → ε = -σ s;
  * x̂_0 → ε = (x - α x̂_0)/σ; v̂ (v = α ε - σ x_0) → ε = (α v + σ x)/(α² + σ²).
  */
@@ -88,6 +120,10 @@ export function modelEps(model: DiffusionModel, x: Rows, t: number): Rows {
       return mapRows(x, out, (xi, x0) => (xi - a * x0) / s);
     case 'v':
       return mapRows(x, out, (xi, v) => (a * v + s * xi) / (a * a + s * s));
+    case 'flow': {
+      const k = flowFactors(model, t);
+      return mapRows(x, out, (xi, u) => (a * u - k.da * xi) / k.det);
+    }
   }
 }
 
@@ -108,6 +144,11 @@ export function modelX0(model: DiffusionModel, x: Rows, t: number): Rows {
   if (model.output === 'v') {
     const out = callModel(model, x, t);
     return mapRows(x, out, (xi, v) => (a * xi - s * v) / (a * a + s * s));
+  }
+  if (model.output === 'flow') {
+    const k = flowFactors(model, t);
+    const out = callModel(model, x, t);
+    return mapRows(x, out, (xi, u) => (k.ds * xi - s * u) / k.det);
   }
   if (!(a > 0)) throw new DiffusionInputError('t', t, 'x̂_0 from ε̂ or the score is undefined where α(t) = 0; use an x0- or v-model');
   if (model.output === 'score') {

@@ -13,7 +13,7 @@
 import { DiffusionInputError, checkFiniteNumber } from './errors.js';
 import { validateBetas } from './schedules.js';
 
-export const PROCESS_KINDS = ['vp', 've', 'discrete-vp', 'indi'] as const;
+export const PROCESS_KINDS = ['vp', 've', 'discrete-vp', 'indi', 'flow'] as const;
 export type ProcessKind = (typeof PROCESS_KINDS)[number];
 
 /** Marginal law x_t = α(t) x_0 + σ(t) ε of a forward diffusion, with its SDE coefficients. */
@@ -240,7 +240,7 @@ export function indiProcess(options: { noise?: number; signal?: 0 | 1; extraNois
 export function checkProcess(p: unknown, name = 'process'): Process {
   const o = p as Partial<Process> | null;
   if (!o || typeof o !== 'object' || !(PROCESS_KINDS as readonly string[]).includes(o.kind as string) || typeof o.alpha !== 'function') {
-    throw new DiffusionInputError(name, p, 'must be a Process (vpProcess, veProcess, discreteVpProcess or indiProcess)');
+    throw new DiffusionInputError(name, p, 'must be a Process (vpProcess, veProcess, discreteVpProcess, indiProcess or flowProcess)');
   }
   return o as Process;
 }

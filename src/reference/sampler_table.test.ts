@@ -4,12 +4,15 @@ import { DETERMINISTIC_SAMPLERS, SAMPLER_LIST, SAMPLER_NAMES, SAMPLERS, getSampl
 import { discreteVpProcess, indiProcess, makeModel, veProcess, vpProcess, PROCESS_KINDS, type Process } from './model.js';
 import { betaSchedule } from './schedules.js';
 import { Rng } from './rng.js';
+import { flowProcess } from './flow.js';
 
 describe('sampler descriptors', () => {
   it('names are unique; every descriptor resolves; the deterministic list is the ODE solvers', () => {
     expect(new Set(SAMPLER_NAMES).size).toBe(SAMPLER_NAMES.length);
     for (const n of SAMPLER_NAMES) expect(typeof SAMPLERS[n], n).toBe('function');
-    expect([...DETERMINISTIC_SAMPLERS].sort()).toEqual(['dpm-solver++2m', 'dpm-solver-1', 'dpm-solver-2', 'dpm-solver-3', 'dpm_2', 'dpmpp_2m', 'euler', 'heun', 'lms', 'ode-euler', 'ode-heun', 'ode-rk4']);
+    expect([...DETERMINISTIC_SAMPLERS].sort()).toEqual(
+      ['dpm-solver++2m', 'dpm-solver-1', 'dpm-solver-2', 'dpm-solver-3', 'ode-euler', 'ode-heun', 'ode-rk4', 'dpm_2', 'dpmpp_2m', 'euler', 'heun', 'lms', 'dpm-solver-2m', 'dpm-solver-3m', 'dpm-solver++3m', 'dpm-solver++2s', 'dpm-solver++3s', 'unipc-bh1', 'unipc-bh2', 'deis', 'pndm', 'plms', 'flow-euler', 'flow-heun'].sort(),
+    );
     for (const d of SAMPLER_LIST) {
       expect(new Set(d.options.map((o) => o.name)).size, d.name).toBe(d.options.length);
       expect(d.checks.crosscheck.length, `${d.name}: a cross-check case`).toBeGreaterThan(0);
@@ -18,7 +21,7 @@ describe('sampler descriptors', () => {
   });
 
   it('a process outside the descriptor\'s list is refused naming model.process', () => {
-    const procs: Record<string, Process> = { vp: vpProcess(), ve: veProcess(), 'discrete-vp': discreteVpProcess(betaSchedule('linear', 100)), indi: indiProcess() };
+    const procs: Record<string, Process> = { vp: vpProcess(), ve: veProcess(), 'discrete-vp': discreteVpProcess(betaSchedule('linear', 100)), indi: indiProcess(), flow: flowProcess() };
     for (const d of SAMPLER_LIST) {
       for (const k of PROCESS_KINDS) {
         if (d.processes.includes(k)) continue;

@@ -32,21 +32,25 @@ import * as indi from './indi.js';
 import * as ancestral from './ancestral.js';
 import * as k_euler from './k_euler.js';
 import * as k_dpmpp from './k_dpmpp.js';
+import * as multistep from './multistep.js';
+import * as pndm from './pndm.js';
+import * as flow from './flow.js';
 import { karrasSigmas } from './sigma.js';
 
 /** Family files (the same file name in src/reference and src/gpu). */
-export const SAMPLER_FAMILIES = ['langevin', 'sde', 'ode', 'dpm_solver', 'indi', 'ancestral', 'k_euler', 'k_dpmpp'] as const;
+export const SAMPLER_FAMILIES = ['langevin', 'sde', 'ode', 'dpm_solver', 'indi', 'ancestral', 'k_euler', 'k_dpmpp', 'multistep', 'pndm', 'flow'] as const;
+
 export type SamplerFamily = (typeof SAMPLER_FAMILIES)[number];
 
-const ALL_PROCESSES = ['vp', 've', 'discrete-vp', 'indi'] as const satisfies readonly ProcessKind[];
-const ALL_OUTPUTS = ['eps', 'x0', 'v', 'score'] as const satisfies readonly ModelOutput[];
+const ALL_PROCESSES = ['vp', 've', 'discrete-vp', 'indi', 'flow'] as const satisfies readonly ProcessKind[];
+const ALL_OUTPUTS = ['eps', 'x0', 'v', 'score', 'flow'] as const satisfies readonly ModelOutput[];
 
 /**
  * A process named for a test harness. Each harness maps the names to its own parameters
  * (properties/claims/score.ts and properties/samplers-crosscheck.test.ts list theirs); 'seed-4.3'
  * is seed 004 §4.3's example (constant β = 0.05, T = 100, with its mixture).
  */
-export type TestProcess = 'vp' | 've' | 'discrete-vp' | 'indi' | 'indi-extra-noise' | 'seed-4.3';
+export type TestProcess = 'vp' | 've' | 'discrete-vp' | 'indi' | 'indi-extra-noise' | 'seed-4.3' | 'flow';
 
 /** A run of claim 8 (score.sampling-distribution): KS + mean tests against the exact p_{t_end}. */
 export interface DistributionCheck {
@@ -770,6 +774,271 @@ export const SAMPLER_TABLE = [
       crosscheck: [{ label: 'dpmpp_3m_sde (k) taylor, VP x0, Karras 8', process: 'vp', output: 'x0', grid: XGRID, scale: 10, options: { variant: 'taylor' } }],
     },
   },
+  // ---- issue 15: multistep exponential integrators, PNDM/PLMS, rectified flow -----------------
+  // `order` is the interior order (score.ode-order does not run them: no checks.order); the
+  // convergence checks, with the order drop at the first/last steps, are multistep.order's
+  // (src/conformance/claims/multistep.ts), which also runs the history, equivalence and
+  // parameterization claims.
+  {
+    name: 'dpm-solver-2m',
+    family: 'multistep',
+    fn: 'sampleDpmSolver2M',
+    deterministic: true,
+    grid: 'continuous',
+    reversible: true,
+    spacing: 'logsnr',
+    processes: ALL_PROCESSES,
+    outputs: ALL_OUTPUTS,
+    options: multistep.DPM_MULTISTEP_OPTIONS,
+    order: 2,
+    target: pt,
+    catalog: 'E7',
+    summary: 'noise-prediction multistep, order 2, warm-up and lowerOrderFinal (Lu et al. 2022a eq. 3.5 in multistep form, 2022b §4.2)',
+    aka: "diffusers DPMSolverMultistepScheduler(algorithm_type='dpmsolver', solver_order=2)",
+    example: "s(vpModel, x, R.makeSolverGrid(vp, 20, {spacing: 'logsnr'}))",
+    checks: {
+      distribution: [{ label: 'DPM-Solver-2M', process: 'vp', steps: 40, spacing: 'logsnr' }],
+      crosscheck: [{ label: 'dpm-solver-2m', process: 'vp', output: 'eps', steps: 8, spacing: 'logsnr' }],
+    },
+  },
+  {
+    name: 'dpm-solver-3m',
+    family: 'multistep',
+    fn: 'sampleDpmSolver3M',
+    deterministic: true,
+    grid: 'continuous',
+    reversible: true,
+    spacing: 'logsnr',
+    processes: ALL_PROCESSES,
+    outputs: ALL_OUTPUTS,
+    options: multistep.DPM_MULTISTEP_OPTIONS,
+    order: 3,
+    target: pt,
+    catalog: 'E7',
+    summary: 'noise-prediction multistep, order 3 (quadratic through the last three ε̂ in λ)',
+    aka: "diffusers DPMSolverMultistepScheduler(algorithm_type='dpmsolver', solver_order=3)",
+    example: "s(vpModel, x, R.makeSolverGrid(vp, 20, {spacing: 'logsnr'}))",
+    checks: {
+      distribution: [{ label: 'DPM-Solver-3M (v-model)', process: 'vp', steps: 25, spacing: 'logsnr', output: 'v' }],
+      crosscheck: [{ label: 'dpm-solver-3m (v-model)', process: 'vp', output: 'v', steps: 8, spacing: 'logsnr' }],
+    },
+  },
+  {
+    name: 'dpm-solver++3m',
+    family: 'multistep',
+    fn: 'sampleDpmSolverPP3M',
+    deterministic: true,
+    grid: 'continuous',
+    reversible: true,
+    spacing: 'logsnr',
+    processes: ALL_PROCESSES,
+    outputs: ALL_OUTPUTS,
+    options: multistep.DPM_MULTISTEP_OPTIONS,
+    order: 3,
+    target: pt,
+    catalog: 'E7',
+    summary: 'data-prediction multistep, order 3, warm-up and lowerOrderFinal (Lu et al. 2022b eq. 9)',
+    aka: "k-diffusion `dpmpp_3m_sde` (η = 0); diffusers DPMSolverMultistepScheduler(solver_order=3)",
+    example: "s(R.mixtureModel(mix, vp, 'x0'), x, R.makeSolverGrid(vp, 20, {spacing: 'logsnr'}))",
+    checks: {
+      distribution: [{ label: 'DPM-Solver++(3M)', process: 'vp', steps: 25, spacing: 'logsnr', output: 'x0' }],
+      crosscheck: [{ label: 'dpm-solver++3m (x0-model)', process: 'vp', output: 'x0', steps: 8, spacing: 'logsnr' }],
+    },
+  },
+  {
+    name: 'dpm-solver++2s',
+    family: 'multistep',
+    fn: 'sampleDpmSolverPP2S',
+    deterministic: true,
+    grid: 'continuous',
+    reversible: true,
+    spacing: 'logsnr',
+    processes: ALL_PROCESSES,
+    outputs: ALL_OUTPUTS,
+    options: multistep.SINGLESTEP_PP_OPTIONS,
+    order: 2,
+    target: pt,
+    catalog: 'E7',
+    summary: 'singlestep DPM-Solver++(2S), r₁ = ½ (Lu et al. 2022b Alg. 1)',
+    aka: 'k-diffusion `dpmpp_2s_ancestral` (η = 0); diffusers DPMSolverSinglestepScheduler(solver_order=2)',
+    example: "s(R.mixtureModel(mix, vp, 'x0'), x, R.makeSolverGrid(vp, 10, {spacing: 'logsnr'}))",
+    checks: {
+      distribution: [{ label: 'DPM-Solver++(2S)', process: 'vp', steps: 25, spacing: 'logsnr', output: 'x0' }],
+      crosscheck: [{ label: 'dpm-solver++2s', process: 'vp', output: 'x0', steps: 6, spacing: 'logsnr' }],
+    },
+  },
+  {
+    name: 'dpm-solver++3s',
+    family: 'multistep',
+    fn: 'sampleDpmSolverPP3S',
+    deterministic: true,
+    grid: 'continuous',
+    reversible: true,
+    spacing: 'logsnr',
+    processes: ALL_PROCESSES,
+    outputs: ALL_OUTPUTS,
+    options: multistep.SINGLESTEP_PP_OPTIONS,
+    order: 3,
+    target: pt,
+    catalog: 'E7',
+    summary: 'singlestep DPM-Solver++(3S), r = ⅓, ⅔ (2022a Alg. 2 in data prediction)',
+    aka: 'diffusers DPMSolverSinglestepScheduler(solver_order=3)',
+    example: "s(vpModel, x, R.makeSolverGrid(vp, 8, {spacing: 'logsnr'}))",
+    checks: {
+      distribution: [{ label: 'DPM-Solver++(3S)', process: 'vp', steps: 12, spacing: 'logsnr' }],
+      crosscheck: [{ label: 'dpm-solver++3s', process: 'vp', output: 'eps', steps: 5, spacing: 'logsnr' }],
+    },
+  },
+  {
+    name: 'unipc-bh1',
+    family: 'multistep',
+    fn: 'sampleUniPCBh1',
+    deterministic: true,
+    grid: 'continuous',
+    reversible: true,
+    spacing: 'logsnr',
+    processes: ALL_PROCESSES,
+    outputs: ALL_OUTPUTS,
+    options: multistep.UNIPC_OPTIONS,
+    order: 3,
+    target: pt,
+    catalog: 'E7',
+    summary: 'UniP-p predictor + UniC-p corrector (order p+1), B(h) = h (Zhao et al. 2023 Thm. 3.1)',
+    aka: "diffusers UniPCMultistepScheduler(solver_type='bh1')",
+    example: "s(vpModel, x, R.makeSolverGrid(vp, 10, {spacing: 'logsnr'}), {order: 3})",
+    checks: {
+      distribution: [{ label: 'UniPC bh1', process: 'vp', steps: 25, spacing: 'logsnr' }],
+      crosscheck: [{ label: 'unipc-bh1 order 3 (x0-model)', process: 'vp', output: 'x0', steps: 8, spacing: 'logsnr', options: { order: 3 } }],
+    },
+  },
+  {
+    name: 'unipc-bh2',
+    family: 'multistep',
+    fn: 'sampleUniPCBh2',
+    deterministic: true,
+    grid: 'continuous',
+    reversible: true,
+    spacing: 'logsnr',
+    processes: ALL_PROCESSES,
+    outputs: ALL_OUTPUTS,
+    options: multistep.UNIPC_OPTIONS,
+    order: 3,
+    target: pt,
+    catalog: 'E7',
+    summary: 'UniP-p + UniC-p, B(h) = e^h - 1 (Zhao et al. 2023); without corrector at order 2 it is DPM-Solver++(2M)',
+    aka: "diffusers UniPCMultistepScheduler(solver_type='bh2')",
+    example: "s(vpModel, x, R.makeSolverGrid(vp, 10, {spacing: 'logsnr'}))",
+    checks: {
+      distribution: [{ label: 'UniPC bh2, order 3 (flow-velocity model)', process: 'vp', steps: 20, spacing: 'logsnr', output: 'flow', options: { order: 3 } }],
+      crosscheck: [{ label: 'unipc-bh2', process: 'vp', output: 'eps', steps: 8, spacing: 'logsnr' }],
+    },
+  },
+  {
+    name: 'deis',
+    family: 'multistep',
+    fn: 'sampleDeis',
+    deterministic: true,
+    grid: 'continuous',
+    reversible: true,
+    spacing: 'logsnr',
+    processes: ALL_PROCESSES,
+    outputs: ALL_OUTPUTS,
+    options: multistep.DEIS_OPTIONS,
+    order: 3,
+    target: pt,
+    catalog: 'E7',
+    summary: 'DEIS tAB-k: ε̂ extrapolated by a polynomial in t, integrated exactly in ρ = σ/α (Zhang & Chen 2023 §4)',
+    aka: "diffusers DEISMultistepScheduler(algorithm_type='deis')",
+    example: "s(vpModel, x, R.makeSolverGrid(vp, 20, {spacing: 'logsnr'}), {order: 3})",
+    checks: {
+      distribution: [{ label: 'DEIS tAB3', process: 'vp', steps: 25, spacing: 'logsnr' }],
+      crosscheck: [{ label: 'deis tAB3', process: 'vp', output: 'eps', steps: 8, spacing: 'logsnr' }],
+    },
+  },
+  {
+    name: 'pndm',
+    family: 'pndm',
+    fn: 'samplePndm',
+    deterministic: true,
+    grid: 'continuous',
+    reversible: false,
+    spacing: 'logsnr',
+    processes: ALL_PROCESSES,
+    outputs: ALL_OUTPUTS,
+    options: pndm.PNDM_OPTIONS,
+    target: pt,
+    catalog: 'E7',
+    summary: '3 pseudo-RK4 steps, then pseudo linear multistep (55, -59, 37, -9)/24 on ε̂ (Liu et al. 2022 eqs. 11-13); order 2 on non-ρ-uniform grids',
+    aka: 'diffusers PNDMScheduler',
+    example: 's(vpModel, x, R.makeSolverGrid(vp, 50))',
+    checks: {
+      distribution: [{ label: 'PNDM', process: 'vp', steps: 40, spacing: 'logsnr' }],
+      crosscheck: [{ label: 'pndm', process: 'vp', output: 'eps', steps: 8 }],
+    },
+  },
+  {
+    name: 'plms',
+    family: 'pndm',
+    fn: 'samplePlms',
+    deterministic: true,
+    grid: 'continuous',
+    reversible: false,
+    spacing: 'logsnr',
+    processes: ALL_PROCESSES,
+    outputs: ALL_OUTPUTS,
+    options: pndm.PNDM_OPTIONS,
+    target: pt,
+    catalog: 'E7',
+    summary: 'PLMS only: pseudo improved-Euler first step, then Adams-Bashforth 2-4 on ε̂ (Liu et al. 2022 eq. 13)',
+    aka: 'diffusers PNDMScheduler(skip_prk_steps=True)',
+    example: 's(vpModel, x, R.makeSolverGrid(vp, 50))',
+    checks: {
+      distribution: [{ label: 'PLMS (v-model)', process: 'vp', steps: 40, spacing: 'logsnr', output: 'v' }],
+      crosscheck: [{ label: 'plms (v-model)', process: 'vp', output: 'v', steps: 8 }],
+    },
+  },
+  {
+    name: 'flow-euler',
+    family: 'flow',
+    fn: 'sampleFlowEuler',
+    deterministic: true,
+    grid: 'continuous',
+    reversible: false,
+    spacing: 'time',
+    processes: ['flow'],
+    outputs: ALL_OUTPUTS,
+    options: flow.FLOW_OPTIONS,
+    target: 'p_{t_N}; from t = 1 (pure noise) to t = 0 the data',
+    catalog: 'E10 (issue 15)',
+    summary: 'x ← x + (t_{i+1} - t_i)·u(x, t_i), u = ε̂ - x̂₀ on x_t = (1-t)x₀ + tε (Liu et al. 2023 eq. 1); grids: R.makeFlowGrid(n, {shift}) (SD3 shift)',
+    aka: 'diffusers FlowMatchEulerDiscreteScheduler',
+    example: "s(R.mixtureModel(mix, R.flowProcess(), 'flow'), rng.normalBatch(n, d), R.makeFlowGrid(28, {shift: 3}))",
+    checks: {
+      distribution: [{ label: 'flow Euler (from N(0, I) at t = 1 to the data)', process: 'flow', steps: 200, output: 'flow' }],
+      crosscheck: [{ label: 'flow-euler (shift 3)', process: 'flow', output: 'flow', grid: Array.from(flow.makeFlowGrid(10, { shift: 3 })) }],
+    },
+  },
+  {
+    name: 'flow-heun',
+    family: 'flow',
+    fn: 'sampleFlowHeun',
+    deterministic: true,
+    grid: 'continuous',
+    reversible: false,
+    spacing: 'time',
+    processes: ['flow'],
+    outputs: ALL_OUTPUTS,
+    options: flow.FLOW_OPTIONS,
+    target: 'p_{t_N}; from t = 1 to t = 0 the data',
+    catalog: 'E10 (issue 15)',
+    summary: 'Heun on dx/dt = u(x, t), Euler on a last step to σ = 0 (Karras et al. 2022 Alg. 1 in t)',
+    aka: 'diffusers FlowMatchHeunDiscreteScheduler',
+    example: "s(R.mixtureModel(mix, R.flowProcess(), 'x0'), rng.normalBatch(n, d), R.makeFlowGrid(28))",
+    checks: {
+      distribution: [{ label: 'flow Heun (x0-model, from N(0, I) to the data)', process: 'flow', steps: 40, output: 'x0' }],
+      crosscheck: [{ label: 'flow-heun (x0-model)', process: 'flow', output: 'x0', grid: Array.from(flow.makeFlowGrid(8, { shift: 3 })) }],
+    },
+  },
 ] as const satisfies readonly SamplerDescriptor[];
 
 export type SamplerName = (typeof SAMPLER_TABLE)[number]['name'];
@@ -808,25 +1077,42 @@ export function resolveSamplers<F>(families: Readonly<Record<SamplerFamily, obje
 // ---------------------------------------------------------------------------------------------
 // The float64 registry
 
+/** Every key of any member of the union T. */
+type KeysOfUnion<T> = T extends unknown ? keyof T : never;
+/**
+ * One options bag for a union of option types: each field optional, typed as the union of what the
+ * members that declare it accept (two families may share a field name with different values, e.g.
+ * `solverType` of dpmpp_2m_sde and of the DPM-Solver multistep solvers).
+ */
+type UnionBag<T> = { [K in KeysOfUnion<T>]?: T extends unknown ? (K extends keyof T ? Exclude<T[K], undefined> : never) : never };
+
 /**
  * Options of any sampler (the union of every sampler's fields; kept for source compatibility).
  * Each sampler's own type is in its family file (e.g. PredictorCorrectorOptions in sde.ts).
  */
 export type SamplerOptions = SamplerBaseOptions &
-  langevin.LangevinOptions &
-  sde.ReverseSdeOptions &
-  sde.PredictorCorrectorOptions &
-  ode.OdeOptions &
-  dpm_solver.DpmSolverOptions &
-  indi.IndiOptions &
-  ancestral.DdpmOptions &
-  ancestral.DdimOptions &
-  k_euler.KSamplerOptions;
+  UnionBag<
+    | langevin.LangevinOptions
+    | sde.ReverseSdeOptions
+    | sde.PredictorCorrectorOptions
+    | ode.OdeOptions
+    | dpm_solver.DpmSolverOptions
+    | indi.IndiOptions
+    | ancestral.DdpmOptions
+    | ancestral.DdimOptions
+    | k_euler.KSamplerOptions
+    | Omit<multistep.MultistepOptions, 'rng' | 'callback'>
+  >;
 
-export type SamplerFn = (model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options?: SamplerOptions) => Float64Array[];
+/**
+ * The shared sampler signature. Declared with method syntax so that a sampler typed with its own
+ * options (e.g. KSamplerOptions) is assignable: parameters of methods are compared bivariantly,
+ * and each family's options type is assignable to the SamplerOptions bag.
+ */
+export type SamplerFn = { sampler(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options?: SamplerOptions): Float64Array[] }['sampler'];
 
 /** The family modules of this tier, by family name. */
-export const REFERENCE_FAMILIES: Readonly<Record<SamplerFamily, object>> = { langevin, sde, ode, dpm_solver, indi, ancestral, k_euler, k_dpmpp };
+export const REFERENCE_FAMILIES: Readonly<Record<SamplerFamily, object>> = { langevin, sde, ode, dpm_solver, indi, ancestral, k_euler, k_dpmpp, multistep, pndm, flow };
 
 /** Name → sampler. Stochastic ones need `options.rng`. */
 export const SAMPLERS: Readonly<Record<SamplerName, SamplerFn>> = resolveSamplers<SamplerFn>(REFERENCE_FAMILIES, 'src/reference');

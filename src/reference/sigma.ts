@@ -20,7 +20,7 @@
  */
 import { DiffusionInputError, checkFiniteNumber, checkPositiveInt, checkOneOf, checkFiniteOutput } from './errors.js';
 import { validateBetas } from './schedules.js';
-import { checkModel, checkProcess, type DiffusionModel, type Process, type Rows } from './model.js';
+import { checkModel, checkProcess, processRates, type DiffusionModel, type Process, type Rows } from './model.js';
 
 // ---------------------------------------------------------------------------------------------
 // σ of a process and of a discrete schedule
@@ -459,6 +459,15 @@ export function modelDenoiser(model: DiffusionModel, options: { mapping?: 'proce
         const al = p.alpha(t);
         const st = p.sigma(t);
         return combine(x, out, 1, (st * st) / al);
+      }
+      case 'flow': {
+        // Flow velocity u = α' x_0 + σ' ε at the network input x_t = α x̃ (issue 15, model.ts's modelX0):
+        // x̂_0 = (σ' x_t - σ_t u)/(α σ' - σ_t α').
+        const al = p.alpha(t);
+        const st = p.sigma(t);
+        const { dAlpha, dSigma } = processRates(p, t);
+        const det = al * dSigma - st * dAlpha;
+        return combine(xin, out, dSigma / det, -st / det);
       }
     }
   };

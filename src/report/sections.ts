@@ -241,7 +241,7 @@ export async function runFigures(dir: string, opts: { samples: number; steps: nu
     for (const s of unetParamSpecs(config.unet)) params[s.name] = tf.tensor(f.weights.get(s.name)!, s.shape, 'float32');
     try {
       opts.log?.(`sampling ${opts.samples} images with DDIM-${opts.steps} from ${ck}`);
-      const imgs = sampleImages(config, params, { n: opts.samples, steps: opts.steps, seed: 0 });
+      const imgs = await sampleImages(config, params, { n: opts.samples, steps: opts.steps, seed: 0 });
       const S = config.unet.imageSize;
       const png = encodePng(imageGrid(imgs, { n: opts.samples, height: S, width: S, channels: config.unet.inChannels === 3 ? 3 : 1, scale: Math.max(1, Math.round(56 / S)) }), 'gray');
       sampleFigure = { caption: `${opts.samples} samples, DDIM ${opts.steps} steps (η = 0), EMA weights of step ${f.step}`, png };
@@ -318,7 +318,7 @@ export async function elboFigure(dir: string, opts: { batch: number; count: numb
     try {
       for (const t of ts) {
         const noise = tf.tensor2d(Float32Array.from(rng.normals(B * D)), [B, D]);
-        const v = vbTerms(schedule, (xt) => g.apply(xt, new Array(B).fill(t), lab), X0, t, noise, { prediction: g.config.objective });
+        const v = vbTerms(schedule, (xt) => g.apply(xt, new Array(B).fill(t), lab), X0, t, noise, { prediction: vlbPrediction(g.config.objective) });
         bpd.push(Array.from(v.dataSync()).reduce((a, b) => a + b, 0) / B);
         tf.dispose([v, noise]);
         opts.log?.(`ELBO term t=${t}: ${bpd[bpd.length - 1].toFixed(5)} bits/dim`);
@@ -398,4 +398,10 @@ export function latestBenchResult(dir: string): { path: string; result: BenchRes
   }
   found.sort((a, b) => Number(a.result.quick) - Number(b.result.quick) || b.result.date.localeCompare(a.result.date));
   return found[0] ?? null;
+}
+
+/** The VLB's prediction type of a trained model; a rectified-flow model has no VLB on the VP schedule. */
+function vlbPrediction(objective: 'eps' | 'x0' | 'v' | 'flow'): 'eps' | 'x0' | 'v' {
+  if (objective === 'flow') throw new Error("bits/dim: the VLB is defined for ε/x_0/v models of the VP schedule, not for a rectified-flow ('flow') model");
+  return objective;
 }

@@ -23,6 +23,7 @@ import * as tf from '@tensorflow/tfjs';
 import { sha256 } from '../io/atomic.js';
 import { DiffusionInputError } from '../reference/errors.js';
 import { discreteVpProcess, type Process } from '../reference/model.js';
+import { flowProcess } from '../reference/flow.js';
 import { betaSchedule } from '../reference/schedules.js';
 import { classifierFreeGuidance } from '../gpu/guidance.js';
 import { makeTensorModel, type TensorDiffusionModel } from '../gpu/model.js';
@@ -166,7 +167,8 @@ export function unetCore(config: TrainConfig, params: ParamSet): UnetCore & { be
     config,
     unet,
     betas,
-    process: discreteVpProcess(betas),
+    // 'flow': the rectified-flow process, network time T·τ (see unetTensorModel)
+    process: config.objective === 'flow' ? flowProcess() : discreteVpProcess(betas),
     apply(x, t, labels) {
       const n = x.shape[0];
       return tf.tidy(() => unetApply(unet, params, x.reshape([n, H, H, C]) as tf.Tensor4D, t, labels).reshape([n, H * H * C]) as tf.Tensor2D);
@@ -194,7 +196,9 @@ export function unetTensorModel(g: UnetCore, options: UnetModelOptions = {}): Te
   const conditioned = (labelsOf: (n: number) => number[] | null) =>
     makeTensorModel(g.process, g.config.objective, (x, t) => {
       const n = x.shape[0];
-      return g.apply(x, new Array(n).fill(t), labelsOf(n));
+      // a flow model's process time τ ∈ [0, 1] is the network's time T·τ (its training grid t/T)
+      const tm = g.config.objective === 'flow' ? g.config.schedule.T * t : t;
+      return g.apply(x, new Array(n).fill(tm), labelsOf(n));
     });
   const model = conditioned(rowLabels);
   if (options.guidance === undefined) return model;

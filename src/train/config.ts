@@ -11,6 +11,15 @@ import { type UNetConfig, validateUNetConfig } from '../reference/layers/unet_co
 import type { AdamState } from './optimizer.js';
 
 export { OBJECTIVES, type Objective };
+/**
+ * What the network is trained to predict: ε, x_0 or v on the run's discrete VP schedule, or 'flow':
+ * the rectified-flow velocity ε - x_0 on x_τ = (1-τ)x_0 + τε (Liu et al. 2023 eq. 1), τ = t/T on
+ * the T-level grid drawn logit-normally (Esser et al. 2024 eq. 19, m = 0, s = 1: t = ⌈T·sigmoid(z)⌉),
+ * the network's time input t = T·τ (SD3's 1000·τ for T = 1000). 'flow' takes weighting 'simple'
+ * and sampler 'uniform' (the logit-normal draw replaces the timestep sampler).
+ */
+export const TRAIN_OBJECTIVES = [...OBJECTIVES, 'flow'] as const;
+export type TrainObjective = (typeof TRAIN_OBJECTIVES)[number];
 /** The loss weightings over t (catalog F4; tables in ./weights.ts). */
 export const WEIGHTINGS = ['simple', 'snr', 'min-snr', 'vlb'] as const;
 export type Weighting = (typeof WEIGHTINGS)[number];
@@ -24,7 +33,7 @@ export interface ScheduleConfig {
 export interface TrainConfig {
   unet: UNetConfig;
   schedule: ScheduleConfig;
-  objective: Objective;
+  objective: TrainObjective;
   weighting: Weighting;
   minSnrGamma: number;
   vlbVariance: 'beta' | 'posterior';
@@ -88,7 +97,11 @@ export const DEFAULT_TRAIN_CONFIG: Omit<TrainConfig, 'unet'> = {
 export function validateTrainConfig(c: Omit<Partial<TrainConfig>, 'unet'> & { unet: Partial<UNetConfig> }): TrainConfig {
   const cfg = { ...DEFAULT_TRAIN_CONFIG, ...c } as TrainConfig;
   cfg.unet = validateUNetConfig(c.unet);
-  checkOneOf('objective', cfg.objective, OBJECTIVES);
+  checkOneOf('objective', cfg.objective, TRAIN_OBJECTIVES);
+  if (cfg.objective === 'flow') {
+    if (cfg.weighting !== 'simple') throw new DiffusionInputError('weighting', cfg.weighting, "the flow objective is trained with weighting 'simple' (the logit-normal time density is the weighting)");
+    if (cfg.sampler !== 'uniform') throw new DiffusionInputError('sampler', cfg.sampler, "the flow objective draws its times logit-normally: use sampler 'uniform'");
+  }
   checkOneOf('weighting', cfg.weighting, WEIGHTINGS);
   checkOneOf('sampler', cfg.sampler, ['uniform', 'importance'] as const);
   checkOneOf('schedule.name', cfg.schedule?.name, SCHEDULE_NAMES);

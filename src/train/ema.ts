@@ -24,6 +24,11 @@ export class Ema {
   private readonly shadow: Record<string, tf.Variable>;
   private readonly source: Record<string, tf.Variable>;
 
+  /** The shadow variables (to read them asynchronously before values() on webgpu). */
+  variables(): tf.Variable[] {
+    return this.names.map((n) => this.shadow[n]);
+  }
+
   constructor(source: Record<string, tf.Variable>, names: string[], options: EmaOptions = {}) {
     this.decay = options.decay ?? 0.999;
     this.warmup = options.warmup ?? true;

@@ -90,17 +90,18 @@ export async function runTraining(trainer: Trainer, opts: RunOptions): Promise<R
     await new Promise<void>((resolve) => setImmediate(resolve));
     const last = trainer.step === opts.steps;
     const stop = opts.signal?.aborted === true;
-    if (every(opts.evalEvery) || last) trainer.evaluate();
+    if (every(opts.evalEvery) || last) await trainer.evaluateAsync();
     if (every(opts.checkpointEvery) || last || stop) {
+      await trainer.prefetchState(); // webgpu: read the variables asynchronously first
       lastCheckpoint = saveCheckpoint(opts.outDir, trainer.getState());
       writeLossChart(join(opts.outDir, 'loss.png'), trainer.losses, trainer.evals, `${trainer.data.name}: ${trainer.config.objective}/${trainer.config.weighting}, batch ${trainer.config.batchSize}`);
       writeJsonAtomic(join(opts.outDir, 'timing.json'), { step: trainer.step, stepsThisProcess: stepsHere, msPerStep: stepMs / stepsHere, startStep, threads: 1 + (opts.workers?.count ?? 0) });
     }
     if (opts.sampleEvery >= 0 && (every(opts.sampleEvery) || last)) {
       const t1 = performance.now();
-      const imgs = sampleImages(trainer.config, trainer.ema.params(), { n: opts.sampleCount, steps: opts.sampleSteps, seed: trainer.config.seed + 3 });
+      const imgs = await sampleImages(trainer.config, trainer.ema.params(), { n: opts.sampleCount, steps: opts.sampleSteps, seed: trainer.config.seed + 3 });
       writeImageGrid(join(opts.outDir, `samples-${String(trainer.step).padStart(8, '0')}.png`), imgs, { n: opts.sampleCount, height: u.imageSize, width: u.imageSize, scale: 2 });
-      opts.onNote?.(`step ${trainer.step}: wrote ${opts.sampleCount} DDIM-${opts.sampleSteps} samples (EMA weights) in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+      opts.onNote?.(`step ${trainer.step}: wrote ${opts.sampleCount} ${trainer.config.objective === 'flow' ? 'flow-Euler' : 'DDIM'}-${opts.sampleSteps} samples (EMA weights) in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
     }
     if (stop) {
       interrupted = true;

@@ -79,11 +79,14 @@ export class Adam {
   }
 
   /** Apply one update from gradients given in variable order. Does not dispose `grads`. */
-  apply(grads: tf.Tensor[]): AdamStepInfo {
+  apply(grads: tf.Tensor[], knownGradNorm?: number): AdamStepInfo {
     if (grads.length !== this.vars.length) throw new DiffusionInputError('grads', `length ${grads.length}`, `expected ${this.vars.length} gradients`);
-    const sq = tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
-    const gradNorm = Math.sqrt((sq.dataSync() as Float32Array)[0]);
-    sq.dispose();
+    let gradNorm = knownGradNorm ?? NaN;
+    if (knownGradNorm === undefined) {
+      const sq = this.sumOfSquares(grads);
+      gradNorm = Math.sqrt((sq.dataSync() as Float32Array)[0]);
+      sq.dispose();
+    }
     if (!Number.isFinite(gradNorm)) throw new DiffusionInputError('grads', gradNorm, 'non-finite gradient norm: training diverged');
     const clipScale = Number.isFinite(this.clipNorm) ? Math.min(1, this.clipNorm / (gradNorm + 1e-6)) : 1;
     const k = this.step + 1;
@@ -111,6 +114,24 @@ export class Adam {
     });
     this.step = k;
     return { gradNorm, clipScale, lr };
+  }
+
+  /** Σ‖g‖² over the gradients, as a scalar tensor (caller disposes). */
+  sumOfSquares(grads: tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+  }
+
+  /** The global gradient norm, read asynchronously (for backends without synchronous reads: webgpu). */
+  async gradNormAsync(grads: tf.Tensor[]): Promise<number> {
+    const sq = this.sumOfSquares(grads);
+    const v = (await sq.data())[0];
+    sq.dispose();
+    return Math.sqrt(v);
+  }
+
+  /** The moment variables (to read them asynchronously before getState on webgpu). */
+  moments(): tf.Variable[] {
+    return [...this.m, ...this.v];
   }
 
   getState(): AdamState {

@@ -4,9 +4,11 @@
  * preview runs the formulas the suite checks, classifier-free guidance included (src/gpu/guidance.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { flushDeferredChecks } from '../gpu/deferred.js';
 import { ancestralTimeGrid } from '../reference/ancestral.js';
 import { Rng } from '../reference/rng.js';
 import { getTensorSampler } from '../gpu/samplers.js';
+import { makeFlowGrid } from '../reference/flow.js';
 import { unetCore, unetTensorModel } from './adapter.js';
 import type { TrainConfig } from './config.js';
 import type { ParamSet } from './nn.js';
@@ -28,7 +30,7 @@ export interface SampleOptions {
  * what the model has learned: x_T = Rng(seed).normals(n·D), then the registry's `ddim` sampler
  * (η = 0) on ancestralTimeGrid(T, min(steps, T), 'trailing'). Returns N·H·W·C values (not clipped).
  */
-export function sampleImages(config: TrainConfig, params: ParamSet, opts: SampleOptions): Float32Array {
+export async function sampleImages(config: TrainConfig, params: ParamSet, opts: SampleOptions): Promise<Float32Array> {
   const core = unetCore(config, params);
   const u = core.unet;
   const D = u.imageSize * u.imageSize * u.inChannels;
@@ -37,12 +39,18 @@ export function sampleImages(config: TrainConfig, params: ParamSet, opts: Sample
   const guidance = u.numClasses > 0 && opts.guidance !== undefined && opts.guidance !== 0 ? opts.guidance : undefined;
   const model = unetTensorModel(core, { labels, guidance });
   const T = config.schedule.T;
-  const grid = ancestralTimeGrid(T, Math.min(opts.steps, T), 'trailing');
+  const flow = config.objective === 'flow';
+  // a flow model: flow Euler from τ = 1 (pure noise) to 0 on the uniform grid (one model call per step)
+  const grid = flow ? Array.from(makeFlowGrid(Math.min(opts.steps, T))) : ancestralTimeGrid(T, Math.min(opts.steps, T), 'trailing');
   const rng = new Rng(opts.seed);
   const x = tf.tensor2d(Float32Array.from(rng.normals(n * D)), [n, D]);
   try {
-    const out = getTensorSampler('ddim')(model, x, grid, { rng, eta: 0 } as Parameters<ReturnType<typeof getTensorSampler>>[3]);
-    const px = (out.dataSync() as Float32Array).slice();
+    const out = flow
+      ? getTensorSampler('flow-euler')(model, x, grid, {})
+      : getTensorSampler('ddim')(model, x, grid, { rng, eta: 0 } as Parameters<ReturnType<typeof getTensorSampler>>[3]);
+    // Deferred finiteness checks (webgpu: no synchronous reads), then one asynchronous read.
+    await flushDeferredChecks();
+    const px = ((await out.data()) as Float32Array).slice();
     out.dispose();
     return px;
   } finally {

@@ -18,8 +18,10 @@
  * in float32.
  */
 import * as tf from '@tensorflow/tfjs';
+import { syncReadable } from '../gpu/deferred.js';
 import { DiffusionInputError } from '../reference/errors.js';
 import { qSample } from '../reference/forward.js';
+import { flowTrainingPair, sampleLogitNormal } from '../reference/flow.js';
 import { vFromEpsAndX0 } from '../reference/parameterization.js';
 import { Rng } from '../reference/rng.js';
 import { type Schedule, betaSchedule, makeSchedule } from '../reference/schedules.js';
@@ -85,6 +87,14 @@ export function shardLossTensors(config: UNetConfig, params: ParamSet, prep: Sha
   return { perExample, loss };
 }
 
+/** Flow-objective times: t_i = ⌈T·sigmoid(z_i)⌉ clamped to {1..T} (sampleLogitNormal, then the T-level grid); weights 1. */
+export function flowTimesteps(n: number, T: number, rng: Rng): { t: Int32Array; weights: Float64Array } {
+  const tau = sampleLogitNormal(rng, n, 0, 1);
+  const t = new Int32Array(n);
+  for (let i = 0; i < n; i++) t[i] = Math.min(T, Math.max(1, Math.ceil(T * tau[i])));
+  return { t, weights: new Float64Array(n).fill(1) };
+}
+
 export interface ShardResult {
   /** L_shard (see shardLossTensors). */
   loss: number;
@@ -104,6 +114,21 @@ export function shardGradients(config: UNetConfig, vars: Record<string, tf.Varia
   value.dispose();
   (perExample as unknown as tf.Tensor).dispose();
   return { loss, perExample: pe, grads: varList.map((v) => grads[v.name]) };
+}
+
+/** shardGradients with asynchronous reads (webgpu: no synchronous read in Node). */
+export async function shardGradientsAsync(config: UNetConfig, vars: Record<string, tf.Variable>, varList: tf.Variable[], prep: Shard, batchTotal: number): Promise<ShardResult & { grads: tf.Tensor[] }> {
+  let perExample: tf.Tensor | null = null;
+  const { value, grads } = tf.variableGrads(() => {
+    const r = shardLossTensors(config, vars, prep, batchTotal);
+    perExample = tf.keep(r.perExample);
+    return r.loss;
+  }, varList);
+  const pet = perExample as unknown as tf.Tensor;
+  const [lv, pv] = await Promise.all([value.data(), pet.data()]);
+  value.dispose();
+  pet.dispose();
+  return { loss: (lv as Float32Array)[0], perExample: (pv as Float32Array).slice(), grads: varList.map((v) => grads[v.name]) };
 }
 
 /** Something that computes shard gradients elsewhere (worker threads: src/train/parallel.ts). */
@@ -141,10 +166,13 @@ export class Trainer {
     this.data = data;
     this.dim = u.imageSize * u.imageSize * u.inChannels;
     this.schedule = makeSchedule(betaSchedule(this.config.schedule.name, this.config.schedule.T));
-    this.weights = lossWeightTable(this.schedule, this.config.objective, this.config.weighting, {
-      minSnrGamma: this.config.minSnrGamma,
-      vlbVariance: this.config.vlbVariance,
-    });
+    this.weights =
+      this.config.objective === 'flow'
+        ? new Float64Array(this.config.schedule.T).fill(1)
+        : lossWeightTable(this.schedule, this.config.objective, this.config.weighting, {
+            minSnrGamma: this.config.minSnrGamma,
+            vlbVariance: this.config.vlbVariance,
+          });
     // Stream layout of the seed: Rng(seed) initializes the weights; Rng(seed + 1) drives training.
     if (init && state) throw new DiffusionInputError('init', '(starting weights)', 'a resumed run takes its weights from its own checkpoint');
     if (init && !this.config.initFrom) throw new DiffusionInputError('config.initFrom', undefined, 'starting weights need their provenance in config.initFrom');
@@ -179,7 +207,10 @@ export class Trainer {
   prepareBatch(x0: Float32Array, labels: Int32Array, rng: Rng, sampler: TimestepSampler, labelDropout: number): Shard {
     const n = labels.length;
     const D = this.dim;
-    const { t, weights: imp } = sampler.sample(n, rng);
+    const flow = this.config.objective === 'flow';
+    const T = this.config.schedule.T;
+    // flow: t = ⌈T·sigmoid(z)⌉ ∈ {1..T}, z ~ N(0, 1) (logit-normal on the T-level grid; config.ts)
+    const { t, weights: imp } = flow ? flowTimesteps(n, T, rng) : sampler.sample(n, rng);
     let y: Int32Array | null = null;
     if (this.config.classCond) {
       y = new Int32Array(n);
@@ -191,6 +222,12 @@ export class Trainer {
     for (let i = 0; i < n; i++) {
       const x0row = Float64Array.from(x0.subarray(i * D, (i + 1) * D));
       const eps = rng.normals(D);
+      if (flow) {
+        const pair = flowTrainingPair(x0row, eps, t[i] / T);
+        xt.set(pair.xt, i * D);
+        target.set(pair.target, i * D);
+        continue;
+      }
       xt.set(qSample(this.schedule, x0row, t[i], eps), i * D);
       const tgt = this.config.objective === 'eps' ? eps : this.config.objective === 'x0' ? x0row : vFromEpsAndX0(this.schedule, t[i], eps, x0row);
       target.set(tgt, i * D);
@@ -219,6 +256,20 @@ export class Trainer {
    * up to float32 rounding of the sums, and is reproducible for a fixed worker count.
    */
   async trainStepAsync(workers?: GradientWorkerPool | null): Promise<StepResult> {
+    if (!syncReadable()) {
+      // webgpu: every read asynchronous (no worker threads: the GPU is the parallelism).
+      if (workers && workers.count > 0) throw new DiffusionInputError('workers', workers.count, 'gradient worker threads are not supported on the webgpu backend (use 1)');
+      const prep = this.nextPrepared();
+      const r = await shardGradientsAsync(this.config.unet, this.model.vars, this.model.varList(), prep, prep.t.length);
+      let norm: number;
+      try {
+        norm = await this.adam.gradNormAsync(r.grads);
+      } catch (e) {
+        for (const g of r.grads) g.dispose();
+        throw e;
+      }
+      return this.finishStep(prep, r.loss, r.perExample, r.grads, norm);
+    }
     if (!workers || workers.count === 0) return this.trainStep();
     const prep = this.nextPrepared();
     const B = prep.t.length;
@@ -255,11 +306,11 @@ export class Trainer {
   }
 
   /** Adam update (disposes `grads`), EMA, sampler history, bookkeeping. */
-  private finishStep(prep: Shard, loss: number, pe: Float32Array, grads: tf.Tensor[]): StepResult {
+  private finishStep(prep: Shard, loss: number, pe: Float32Array, grads: tf.Tensor[], gradNorm?: number): StepResult {
     let info;
     try {
       if (!Number.isFinite(loss)) throw new DiffusionInputError('loss', loss, `non-finite loss at step ${this.step + 1}: training diverged`);
-      info = this.adam.apply(grads);
+      info = this.adam.apply(grads, gradNorm);
     } finally {
       for (const g of grads) g.dispose();
     }
@@ -278,17 +329,9 @@ export class Trainer {
    * same (t, ε) every time, so evaluations are comparable across steps and touch no training state.
    */
   evaluate(): EvalRecord {
-    const held = this.data.heldOut(this.config.evalSize);
-    const rng = new Rng(this.config.seed + 2);
-    const uniform = makeTimestepSampler('uniform', this.config.schedule.T);
-    const B = this.config.batchSize;
     let sum = 0;
     let sumEma = 0;
-    for (let start = 0; start < held.n; start += B) {
-      const m = Math.min(B, held.n - start);
-      const x0 = held.x.subarray(start * this.dim, (start + m) * this.dim);
-      const labels = held.labels.subarray(start, start + m);
-      const prep = this.prepareBatch(x0, labels, rng, uniform, 0);
+    for (const { prep, m } of this.heldOutBatches()) {
       for (const [params, isEma] of [[this.model.vars as ParamSet, false], [this.ema.params(), true]] as const) {
         const l = tf.tidy(() => this.lossTensors(params, prep).loss);
         const v = (l.dataSync() as Float32Array)[0] * m;
@@ -297,9 +340,60 @@ export class Trainer {
         else sum += v;
       }
     }
-    const rec = { step: this.step, loss: sum / held.n, emaLoss: sumEma / held.n };
+    return this.recordEval(sum, sumEma);
+  }
+
+  /** `evaluate` with asynchronous reads (the same numbers; for webgpu, which has no synchronous read). */
+  async evaluateAsync(): Promise<EvalRecord> {
+    if (syncReadable()) return this.evaluate();
+    let sum = 0;
+    let sumEma = 0;
+    for (const { prep, m } of this.heldOutBatches()) {
+      for (const [params, isEma] of [[this.model.vars as ParamSet, false], [this.ema.params(), true]] as const) {
+        const l = tf.tidy(() => this.lossTensors(params, prep).loss);
+        const v = (await l.data())[0] * m;
+        l.dispose();
+        if (isEma) sumEma += v;
+        else sum += v;
+      }
+    }
+    return this.recordEval(sum, sumEma);
+  }
+
+  /**
+   * The held-out batches of an evaluation: the first `evalSize` held-out examples, t uniform, the
+   * true labels, and noise from Rng(seed + 2) drawn afresh at every evaluation — the same (t, ε)
+   * every time, so evaluations are comparable across steps and touch no training state.
+   */
+  private heldOutBatches(): { prep: Shard; m: number }[] {
+    const held = this.data.heldOut(this.config.evalSize);
+    const rng = new Rng(this.config.seed + 2);
+    const uniform = makeTimestepSampler('uniform', this.config.schedule.T);
+    const B = this.config.batchSize;
+    const out: { prep: Shard; m: number }[] = [];
+    for (let start = 0; start < held.n; start += B) {
+      const m = Math.min(B, held.n - start);
+      const x0 = held.x.subarray(start * this.dim, (start + m) * this.dim);
+      const labels = held.labels.subarray(start, start + m);
+      out.push({ prep: this.prepareBatch(x0, labels, rng, uniform, 0), m });
+    }
+    return out;
+  }
+
+  private recordEval(sum: number, sumEma: number): EvalRecord {
+    const n = this.data.heldOut(this.config.evalSize).n;
+    const rec = { step: this.step, loss: sum / n, emaLoss: sumEma / n };
     this.evals.push(rec);
     return rec;
+  }
+
+  /**
+   * Reads every variable of the model, the EMA and Adam asynchronously, so that `getState` (which
+   * reads synchronously) then finds their values cached on the host: needed on webgpu.
+   */
+  async prefetchState(): Promise<void> {
+    if (syncReadable()) return;
+    await Promise.all([...this.model.varList(), ...this.ema.variables(), ...this.adam.moments()].map((v) => v.data()));
   }
 
   getState(): TrainerState {

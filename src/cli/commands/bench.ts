@@ -9,7 +9,7 @@ import { UsageError, type ParsedArgs } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 
 const WORKLOADS = ['peak', 'formula', 'sampler', 'sampler-scaling', 'unet-forward', 'train', 'kernel', 'peer'] as const;
-const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+const BACKENDS = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
 function list<T extends string>(flag: string, raw: string | undefined, allowed: readonly T[]): T[] | undefined {
   if (raw === undefined) return undefined;
@@ -38,7 +38,7 @@ export const benchCommand: Command = {
     { name: 'quick', type: 'boolean', description: 'Tiny sizes and one repetition (a smoke run; not for quoting)' },
     { name: 'out', short: 'o', type: 'string', default: 'bench/results', valueName: 'DIR', description: 'Directory for the results' },
     { name: 'only', type: 'string', valueName: 'LIST', description: `Workloads to run (comma-separated: ${WORKLOADS.join(', ')}); default all` },
-    { name: 'backends', type: 'string', valueName: 'LIST', description: 'tfjs backends to include (comma-separated: tensorflow, wasm, cpu); default every one that loads' },
+    { name: 'backends', type: 'string', valueName: 'LIST', description: 'tfjs backends to include (comma-separated: tensorflow, webgpu, wasm, cpu; webgpu runs its own kernel row, on a software adapter labelled emulation); default every one that loads' },
     { name: 'json', type: 'boolean', description: 'Print the result JSON on stdout instead of the markdown report' },
   ],
   examples: ['bench', 'bench --quick --out /tmp/bench', 'bench --only formula,sampler --backends wasm'],

@@ -36,7 +36,7 @@ export const reportCommand: Command = {
     { name: 'golden-samples', type: 'int', min: 0, max: 256, default: 16, valueName: 'N', description: 'Golden U-Net samples per sampler (DDIM-50, DDPM-100, DPM-Solver-2; 0: none)' },
     { name: 'elbo-t', type: 'int', min: 2, max: 1000, default: 24, valueName: 'N', description: 'Timesteps at which the golden ELBO terms are evaluated' },
     { name: 'elbo-batch', type: 'int', min: 1, max: 512, default: 16, description: 'Held-out images per ELBO term' },
-    { name: 'backend', type: 'string', choices: ['tensorflow', 'wasm', 'cpu'], description: 'Force a tfjs backend for the U-Net parts' },
+    { name: 'backend', type: 'string', choices: ['tensorflow', 'webgpu', 'wasm', 'cpu'], description: 'Force a tfjs backend for the U-Net parts' },
   ],
   examples: ['report', 'report --run runs/mnist-unet-32-64-64 --out out/report/report.html', 'report --no-properties --scatter 100'],
   async run(args: ParsedArgs, ctx: CommandContext) {

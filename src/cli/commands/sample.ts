@@ -101,6 +101,7 @@ export const sampleCommand: Command = {
     const { DataFileError } = await import('../../data/idx.js');
     const { modelX0 } = await import('../../gpu/model.js');
     const { getTensorSampler } = await import('../../gpu/samplers.js');
+    const { flushDeferredChecks } = await import('../../gpu/deferred.js');
     const { ancestralTimeGrid } = await import('../../reference/ancestral.js');
     const { makeTimeGrid } = await import('../../reference/model.js');
     const { Rng } = await import('../../reference/rng.js');
@@ -176,7 +177,9 @@ export const sampleCommand: Command = {
         bar.update(total);
       }
       bar.done();
-      const pixels = out.dataSync() as Float32Array;
+      // Deferred finiteness checks (webgpu: no synchronous reads), then one asynchronous read.
+      await flushDeferredChecks();
+      const pixels = (await out.data()) as Float32Array;
       const secs = (performance.now() - started) / 1000;
       const grid2 = writeImageGrid(png, pixels, { n, height: H, width: W, channels: C as 1 | 3, cols: args.number('cols'), scale: args.require<number>('scale') });
       let mean = 0;

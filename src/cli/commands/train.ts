@@ -9,7 +9,7 @@ import type { Command, CommandContext } from '../command.js';
 // Static imports are TensorFlow.js-free (`--help` must not load tfjs; src/cli/commands/train.test.ts
 // checks it): the trainer, checkpoints, data and backend are imported inside run().
 import { BACKEND_NAMES, type BackendName } from '../../backend/names.js';
-import { OBJECTIVES, type ScheduleConfig, type TrainConfig, type TrainerInit, WEIGHTINGS, validateTrainConfig } from '../../train/config.js';
+import { TRAIN_OBJECTIVES, type ScheduleConfig, type TrainConfig, type TrainerInit, WEIGHTINGS, validateTrainConfig } from '../../train/config.js';
 import type { TrainData } from '../../train/train_data.js';
 import type { UNetConfig } from '../../reference/layers/unet_config.js';
 import { SCHEDULE_NAMES, type ScheduleName } from '../../reference/schedules.js';
@@ -43,7 +43,7 @@ const str = (args: ParsedArgs, name: string) => args.require<string>(name);
 
 /** The training-config options, in the order `--help` lists them. */
 export const CONFIG_OPTIONS: readonly ConfigOption[] = [
-  { spec: { name: 'objective', type: 'string', choices: OBJECTIVES, default: 'eps', description: 'What the network predicts: ε, x_0 or v' }, get: (c) => c.objective, set: (d, a) => (d.objective = str(a, 'objective') as TrainConfig['objective']) },
+  { spec: { name: 'objective', type: 'string', choices: TRAIN_OBJECTIVES, default: 'eps', description: "What the network predicts: ε, x_0 or v on the VP schedule, or 'flow': the rectified-flow velocity ε - x_0 (logit-normal times)" }, get: (c) => c.objective, set: (d, a) => (d.objective = str(a, 'objective') as TrainConfig['objective']) },
   { spec: { name: 'weighting', type: 'string', choices: WEIGHTINGS, default: 'simple', description: 'Loss weighting over t (catalog F4)' }, get: (c) => c.weighting, set: (d, a) => (d.weighting = str(a, 'weighting') as TrainConfig['weighting']) },
   { spec: { name: 'min-snr-gamma', type: 'number', min: 1e-6, default: 5, description: 'γ of min-SNR-γ' }, get: (c) => c.minSnrGamma, set: (d, a) => (d.minSnrGamma = num(a, 'min-snr-gamma')) },
   { spec: { name: 'vlb-variance', type: 'string', choices: ['posterior', 'beta'], default: 'posterior', description: 'Fixed reverse variance σ_t² of the vlb weighting' }, get: (c) => c.vlbVariance, set: (d, a) => (d.vlbVariance = str(a, 'vlb-variance') as TrainConfig['vlbVariance']) },

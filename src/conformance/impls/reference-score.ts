@@ -29,8 +29,10 @@ export function processOf(kind: string, options?: Record<string, number> | Arr):
       return R.indiProcess((options ?? {}) as { noise?: number; signal?: 0 | 1; extraNoise?: number });
     case 'discrete-vp':
       return R.discreteVpProcess(options as Arr);
+    case 'flow':
+      return R.flowProcess((options ?? {}) as { tMin?: number });
     default:
-      throw new R.DiffusionInputError('kind', kind, 'unknown process; expected "vp", "ve", "indi" or "discrete-vp"');
+      throw new R.DiffusionInputError('kind', kind, 'unknown process; expected "vp", "ve", "indi", "discrete-vp" or "flow"');
   }
 }
 
@@ -43,6 +45,7 @@ export const scoreMembers: Partial<DiffusionImpl> = {
   mixturePosteriorMean: (mix, alpha, sigma, x) => R.mixturePosteriorMean(mixtureOf(mix), alpha, sigma, f64(x)),
   mixtureModel: (mix, process, output) => R.mixtureModel(mixtureOf(mix), process, output),
   scoreSampler: (name) => R.getSampler(name),
+  discreteModelTime: (tc, N) => R.discreteModelTime(tc, N),
   classifierGuidance: (model, grad, w) => R.classifierGuidance(model, grad, w),
   classifierFreeGuidance: (c, u, w) => R.classifierFreeGuidance(c, u, w),
   explicitScoreMatchingLoss: (score, data, h, samples) => R.explicitScoreMatchingLoss(score, data, h, samples),

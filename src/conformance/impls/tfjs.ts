@@ -210,6 +210,7 @@ export function makeTfjsImpl(backendName: string): TfjsImpl {
     // src/gpu/model.ts); float64 models run through hostModel (x downloaded, output rounded to
     // float32). The mixture oracles have no tensor twin: those members are absent (not applicable).
     scoreProcess: (kind, options) => processOf(kind, options),
+    discreteModelTime: (tc, N) => R.discreteModelTime(tc, N),
     scoreSampler: (name) => {
       const fn = getTensorSampler(name);
       return (model, x, timeGrid, options: SamplerOptions = {}) => {

@@ -16,6 +16,7 @@ import * as R from '../../reference/index.js';
 import { FamilyBuilder, type FamilyFn, type GroupBuilder } from './builder.js';
 import { SCORE_TIME_CONVENTION } from './format.js';
 import { referenceProcess, type ProcessSpec } from './score-ops.js';
+import { multistep } from './families-multistep.js';
 
 // ---- mixtures -------------------------------------------------------------------------------
 
@@ -426,4 +427,5 @@ export const SCORE_FAMILIES: [string, FamilyFn][] = [
   ['dpm-solver.json', dpmSolver],
   ['guidance.json', guidance],
   ['score-matching.json', scoreMatching],
+  ['multistep.json', multistep],
 ];

@@ -351,6 +351,29 @@ export const FLAG_NOTES: Record<string, FlagNote> = {
     description: 'DPM-Solver-3 ends with -(σ_t/r_2)((e^h - 1)/h - 1)D_2, r_2 = 2/3 (Lu et al. 2022 Algorithm 2). The bug divides by r_1 = 1/3.',
     effect: 'The third-order correction is doubled: the step is only first-order accurate.',
   },
+  MULTISTEP_WARMUP: {
+    bugType: 'history at the first step',
+    description: 'A multistep solver of order k has only i + 1 model outputs at step i: its first step must be first order (the DPM-Solver-1 / DDIM update), its second at most second order (Lu et al. 2022b §4.2). The bug runs the full order from the start with a zero-initialised history entry.',
+    effect: 'The first step extrapolates toward a fictitious zero output: a large error that the later steps carry to the end.',
+    seenIn: 'multistep ports that pre-allocate the history buffer with zeros',
+  },
+  LOWER_ORDER_FINAL: {
+    bugType: 'order at the last step',
+    description: "With lower_order_final (diffusers' default for few steps) the order at step i of N is at most N - i: the last step is first order. The bug keeps the full order to the end.",
+    effect: 'The last, largest-λ step extrapolates x̂_0 over the longest history: a visible change of the final sample (and instability for very few steps).',
+    seenIn: 'diffusers DPMSolverMultistepScheduler(lower_order_final=False)',
+  },
+  PNDM_RAW_V: {
+    bugType: 'parameterization',
+    description: "PNDM/PLMS combine ε̂ over steps (Liu et al. 2022 eq. 13); each history entry is ε̂ converted at its own (x_i, t_i). The bug stores the raw model outputs (v̂) and converts the combination once, at the current (x, t).",
+    effect: 'Right for ε-models, wrong for v- (and x̂_0-) models: the combination mixes conversions of different states.',
+    seenIn: 'PNDM with v-prediction models',
+  },
+  FLOW_VELOCITY_SIGN: {
+    bugType: 'sign convention',
+    description: 'On the rectified flow x_t = (1-t)x_0 + tε the velocity is u = dx_t/dt = ε - x_0 (Liu et al. 2023 eq. 1) and sampling runs t: 1 → 0 with x ← x + (t_{i+1} - t_i)u. The bug integrates with x̂_0 - ε̂ (the other sign convention) in the same update.',
+    effect: 'The flow runs backwards: samples are pushed away from the data.',
+  },
   GUIDANCE_ON_X0: {
     bugType: 'wrong space',
     description: 'Classifier guidance shifts ε: ε̃ = ε̂ - w σ_t ∇log p(y|x_t) (Dhariwal & Nichol 2021 eq. 14), equivalently x̂_0 + (w σ_t²/α_t)∇log p(y|x_t). The bug shifts x̂_0 with the ε coefficient: x̂_0 - w σ_t ∇log p(y|x_t). (For classifier-free guidance ε- and x̂_0-space coincide: the combination is affine with weights summing to 1.)',

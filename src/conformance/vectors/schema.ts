@@ -106,6 +106,7 @@ export const VECTOR_SCHEMA = {
         { type: 'object', required: ['kind', 'options'], properties: { kind: { const: 've' }, options: { type: 'object', properties: { sigmaMin: jsonNum, sigmaMax: jsonNum } } } },
         { type: 'object', required: ['kind', 'options'], properties: { kind: { const: 'indi' }, options: { type: 'object', properties: { noise: jsonNum, signal: { enum: [0, 1] }, extraNoise: jsonNum } } } },
         { type: 'object', required: ['kind', 'betas'], properties: { kind: { const: 'discrete-vp' }, betas: { type: 'array', items: jsonNum } } },
+        { type: 'object', required: ['kind', 'options'], properties: { kind: { const: 'flow' }, options: { type: 'object', properties: { tMin: jsonNum } } } },
       ],
     },
     mixtureSpec: {
@@ -122,10 +123,11 @@ export const VECTOR_SCHEMA = {
     },
     modelSpec: {
       description:
-        "A score-family `model` input: 'given' = the model's output at the step's input (x, timeGrid[0]) only; 'mixture' = the exact oracle of a Gaussian mixture on the vector's process (evaluable anywhere). output: eps | x0 | v | score.",
+        "A score-family `model` input: 'given' = the model's output at the step's input (x, timeGrid[0]) only; 'mixture' = the exact oracle of a Gaussian mixture on the vector's process (evaluable anywhere); 'sequence' = the outputs of the model's successive calls (call k at times[k] returns values[k]: a multistep sampler's history given as inputs). output: eps | x0 | v | score | flow.",
       oneOf: [
-        { type: 'object', required: ['kind', 'output', 'value'], properties: { kind: { const: 'given' }, output: { enum: ['eps', 'x0', 'v', 'score'] }, value: { type: 'array', items: jsonNum } } },
-        { type: 'object', required: ['kind', 'output', 'mixture'], properties: { kind: { const: 'mixture' }, output: { enum: ['eps', 'x0', 'v', 'score'] }, mixture: { $ref: '#/$defs/mixtureSpec' } } },
+        { type: 'object', required: ['kind', 'output', 'value'], properties: { kind: { const: 'given' }, output: { enum: ['eps', 'x0', 'v', 'score', 'flow'] }, value: { type: 'array', items: jsonNum } } },
+        { type: 'object', required: ['kind', 'output', 'mixture'], properties: { kind: { const: 'mixture' }, output: { enum: ['eps', 'x0', 'v', 'score', 'flow'] }, mixture: { $ref: '#/$defs/mixtureSpec' } } },
+        { type: 'object', required: ['kind', 'output', 'times', 'values'], properties: { kind: { const: 'sequence' }, output: { enum: ['eps', 'x0', 'v', 'score', 'flow'] }, times: { type: 'array', items: jsonNum }, values: { type: 'array', items: { type: 'array', items: jsonNum } } } },
       ],
     },
     samplerOptions: {

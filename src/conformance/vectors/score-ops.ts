@@ -29,12 +29,15 @@ import * as R from '../../reference/index.js';
 import type { Arr, DiffusionImpl, DiffusionModel, MixtureSpec, ModelOutput, Process } from '../interface.js';
 
 export interface ProcessSpec {
-  kind: 'vp' | 've' | 'indi' | 'discrete-vp';
+  kind: 'vp' | 've' | 'indi' | 'discrete-vp' | 'flow';
   options?: Record<string, number>;
   betas?: number[];
 }
 
-export type ModelSpec = { kind: 'given'; output: ModelOutput; value: number[] } | { kind: 'mixture'; output: ModelOutput; mixture: MixtureSpec };
+export type ModelSpec =
+  | { kind: 'given'; output: ModelOutput; value: number[] }
+  | { kind: 'mixture'; output: ModelOutput; mixture: MixtureSpec }
+  | { kind: 'sequence'; output: ModelOutput; times: number[]; values: number[][] };
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === 'object' && !Array.isArray(v);
@@ -68,6 +71,8 @@ export function referenceProcess(specIn: unknown): Process {
       return R.indiProcess((spec.options ?? {}) as { noise?: number; signal?: 0 | 1; extraNoise?: number });
     case 'discrete-vp':
       return R.discreteVpProcess(spec.betas as number[]);
+    case 'flow':
+      return R.flowProcess(spec.options ?? {});
     default:
       throw new R.DiffusionInputError('process.kind', spec.kind, 'unknown process kind');
   }
@@ -104,6 +109,19 @@ export function fixtureModel(specIn: unknown, process: Process, refProcess: () =
   if (spec.kind === 'given') {
     const value = Float64Array.from(spec.value);
     return { process, output, apply: (rows, t) => (checkAnchor(rows, t, anchor, 'model output'), [Float64Array.from(value)]) };
+  }
+  if (spec.kind === 'sequence') {
+    // The multistep vectors' history as inputs: call k (at times[k]) returns values[k], whatever x is.
+    let k = 0;
+    return {
+      process,
+      output,
+      apply: (rows, t) => {
+        if (k >= spec.values.length) throw new Error(`the vector gives ${spec.values.length} model outputs; the sampler made call ${k + 1} (t = ${t})`);
+        if (rows.length !== 1 || !near(t, spec.times[k])) throw new Error(`model call ${k + 1} at t = ${t}; the vector gives it at t = ${spec.times[k]}`);
+        return [Float64Array.from(spec.values[k++])];
+      },
+    };
   }
   if (spec.kind === 'mixture') {
     // Built on first use: an invalid process spec is then reported by the implementation, not by the kit.
@@ -205,6 +223,10 @@ function toEps(output: ModelOutput, out: ArrayLike<number>, x: Float64Array, pro
         return (xi - a * o) / s;
       case 'v':
         return (a * o + s * xi) / (a * a + s * s);
+      case 'flow': {
+        const { dAlpha, dSigma } = R.processRates(process, t);
+        return (a * o - dAlpha * xi) / (a * dSigma - s * dAlpha);
+      }
     }
   });
 }
