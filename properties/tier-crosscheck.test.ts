@@ -71,7 +71,8 @@ for (const name of BACKEND_NAMES) {
 
     // ---- Part 1: the core claims on the tfjs implementation ---------------------------------
     // registerClaims needs the impl at registration time; it is stateless until first use.
-    registerClaims(`core claims on the tfjs tier`, coreClaims, makeTfjsImpl(name));
+    // The soak (npm run soak) runs these claims in-process with their ratios and skips them here.
+    if (process.env.DIFFUSION_ORACLE_SOAK !== '1') registerClaims(`core claims on the tfjs tier`, coreClaims, makeTfjsImpl(name));
 
     // ---- Part 2: formula by formula (sections A-D; E-F in tier-crosscheck-steps.test.ts) ------
     it('schedule tables: ᾱ_t, β̃_t, log β̃_t (clipped)', () => {

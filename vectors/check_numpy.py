@@ -1092,6 +1092,275 @@ def classifier_free_eps(cond, uncond, w, x, t):
     return eu + w * (ec - eu) if BUG == "cfg_scale_convention" else (1 + w) * ec - w * eu
 
 
+
+# ---------------------------------------------------------------------------------------------
+# sigma-space (issue 14; Karras et al. 2022, k-diffusion): schedules, ancestral split, samplers.
+# x is in sigma-space (x_t / alpha_t); D(x, s) is the denoiser; a sigma grid ends with one 0.
+
+
+def _pos_int(name, n):
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise InvalidInput(f"{name} must be a positive integer")
+    return n
+
+
+def _range(o):
+    lo, hi = _finite("sigmaMin", o.get("sigmaMin")), _finite("sigmaMax", o.get("sigmaMax"))
+    if not (lo > 0 and hi > lo):
+        raise InvalidInput("need 0 < sigmaMin < sigmaMax")
+    return lo, hi
+
+
+def _append_zero(sig):
+    out = list(sig) + [0.0]
+    if BUG == "sigma_final_zero":
+        out.append(0.0)
+    return np.asarray(out, dtype=np.float64)
+
+
+def sigma_schedule(name, n, o):
+    n, o = _pos_int("n", n), dict(o or {})
+    if name in ("karras", "polyexponential", "exponential"):
+        lo, hi = _range(o)
+        rho = _finite("rho", o.get("rho", 7.0 if name == "karras" else 1.0)) if name != "exponential" else 1.0
+        if not rho > 0:
+            raise InvalidInput("rho must be > 0")
+        r = np.linspace(0.0, 1.0, n) if n > 1 else np.zeros(1)
+        if name == "karras":
+            a, b = hi ** (1 / rho), lo ** (1 / rho)
+            s = a + r * (b - a) if BUG == "karras_rho_power" else (a + r * (b - a)) ** rho
+            if BUG != "karras_rho_power":
+                s[0] = hi
+                if n > 1:
+                    s[-1] = lo
+        else:
+            s = np.exp(math.log(lo) + (1 - r) ** rho * (math.log(hi) - math.log(lo)))
+            s[0] = hi
+            if n > 1:
+                s[-1] = lo
+        return _append_zero(s)
+    if name == "vp":
+        bd, bm, eps = o.get("betaD", 19.9), o.get("betaMin", 0.1), o.get("epsS", 1e-3)
+        if not (bd >= 0 and bm > 0 and 0 < eps < 1):
+            raise InvalidInput("need betaD >= 0, betaMin > 0, 0 < epsS < 1")
+        t = np.linspace(1.0, eps, n) if n > 1 else np.ones(1)
+        return _append_zero(np.sqrt(np.expm1(0.5 * bd * t * t + bm * t)))
+    raise InvalidInput(f"unknown sigma schedule {name!r}")
+
+
+def discrete_sigmas(betas):
+    d = Diffusion(betas)
+    return np.sqrt(np.expm1(-np.cumsum(np.log1p(-d.betas))))
+
+
+def discrete_schedule_sigmas(betas, n, spacing):
+    tab, n = discrete_sigmas(betas), _pos_int("n", n)
+    T = len(tab)
+    if n > T:
+        raise InvalidInput("more steps than timesteps")
+    s = np.zeros(n)
+    for k in range(n):
+        if spacing == "linspace":
+            i0 = (T - 1) * (1 - k / (n - 1)) if n > 1 else T - 1.0
+            i = min(int(math.floor(i0)), T - 2)
+            w = i0 - i
+            s[k] = tab[i + int(w)] if w in (0.0, 1.0) else math.exp((1 - w) * math.log(tab[i]) + w * math.log(tab[i + 1]))
+        elif spacing == "leading":
+            s[k] = tab[(n - 1 - k) * (T // n) + 1]
+        elif spacing == "trailing":
+            s[k] = tab[int(round(T - k * T / n)) - 1]
+        else:
+            raise InvalidInput(f"unknown spacing {spacing!r}")
+    return _append_zero(s)
+
+
+def ancestral_step(f, t, eta=1.0):
+    f, t, eta = _finite("sigmaFrom", f), _finite("sigmaTo", t), _finite("eta", eta)
+    if not (f > 0 and 0 <= t <= f and eta >= 0):
+        raise InvalidInput("need sigmaFrom > 0, 0 <= sigmaTo <= sigmaFrom, eta >= 0")
+    if eta == 0 or t == 0:
+        return t, 0.0
+    up = eta * math.sqrt(t * t * (f * f - t * t) / (f * f))
+    if BUG != "ancestral_clamp":
+        up = min(t, up)
+    down2 = t * t - up * up
+    return (math.sqrt(down2) if down2 >= 0 else math.nan), up
+
+
+def check_sigma_grid(g):
+    g = [float(v) for v in g]
+    if len(g) < 2 or not all(math.isfinite(v) for v in g):
+        raise InvalidInput("a sigma grid needs >= 2 finite entries")
+    for i in range(1, len(g)):
+        if not g[i] < g[i - 1] or g[i] < 0:
+            raise InvalidInput(f"sigmas[{i}] = {g[i]}: not strictly decreasing / negative")
+    return g
+
+
+def _kd(x, den, s):
+    return (x - den) / s
+
+
+def _k_churn(x, s, N, o, noise):
+    churn, tmin, tmax, sn = o.get("sChurn", 0.0), o.get("sTmin", 0.0), o.get("sTmax", math.inf), o.get("sNoise", 1.0)
+    gamma = min(churn / N, math.sqrt(2) - 1) if churn > 0 and tmin <= s <= tmax else 0.0
+    if gamma == 0:
+        return x, s
+    sh = s * (1 + gamma)
+    return x + sn * math.sqrt(sh * sh - s * s) * noise(), sh
+
+
+def _lms_coef(order, g, i, j):
+    xs, ws = [-math.sqrt(0.6), 0.0, math.sqrt(0.6)], [5 / 9, 8 / 9, 5 / 9]
+    a, b = g[i], g[i + 1]
+
+    def ell(tau):
+        p = 1.0
+        for k in range(order):
+            if k != j:
+                p *= (tau - g[i - k]) / (g[i - j] - g[i - k])
+        return p
+    if BUG == "lms_coefficients":
+        ab = [[1], [1.5, -0.5], [23 / 12, -16 / 12, 5 / 12], [55 / 24, -59 / 24, 37 / 24, -9 / 24]]
+        return ab[order - 1][j] * (b - a)
+    return 0.5 * (b - a) * sum(w * ell(0.5 * (a + b) + 0.5 * (b - a) * xq) for w, xq in zip(ws, xs))
+
+
+def _phi2(k):
+    return k / 2 - k * k / 6 + k ** 3 / 24 if abs(k) < 1e-4 else math.expm1(-k) / k + 1
+
+
+def _phi3(k):
+    return -k / 6 + k * k / 24 - k ** 3 / 120 if abs(k) < 1e-3 else _phi2(k) / k - 0.5
+
+
+def k_sample(name, D, x, g, o, noise):
+    g = check_sigma_grid(g)
+    N = len(g) - 1
+    eta, sn = o.get("eta", 1.0), o.get("sNoise", 1.0)
+    if not (eta >= 0 and sn >= 0):
+        raise InvalidInput("eta and sNoise must be >= 0")
+    old, old2, h1, h2, ds = None, None, 0.0, 0.0, []
+    order = o.get("order", 4)
+    if name == "lms" and (not isinstance(order, int) or not 1 <= order <= 4):
+        raise InvalidInput("lms order must be 1..4")
+    for i in range(N):
+        s, sn1 = g[i], g[i + 1]
+        if name in ("euler", "heun", "dpm_2"):
+            x, sh = _k_churn(x, s, N, o, noise)
+            den = D(x, sh)
+            d = _kd(x, den, sh)
+            if name == "euler" or sn1 == 0:
+                x = x + (sn1 - sh) * d
+            elif name == "heun":
+                x2 = x + (sn1 - sh) * d
+                d2 = _kd(x2, D(x2, sh if BUG == "heun_second_stage_sigma" else sn1), sh if BUG == "heun_second_stage_sigma" else sn1)
+                x = x + (sn1 - sh) / 2 * (d + d2)
+            else:
+                sm = math.exp(0.5 * (math.log(sh) + math.log(sn1)))
+                x2 = x + (sm - sh) * d
+                x = x + (sn1 - sh) * _kd(x2, D(x2, sm), sm)
+        elif name in ("euler_ancestral", "dpm_2_ancestral", "dpmpp_2s_ancestral"):
+            den = D(x, s)
+            down, up = ancestral_step(s, sn1, eta)
+            d = _kd(x, den, s)
+            if name == "euler_ancestral" or down == 0:
+                x = x + (down - s) * d
+            elif name == "dpm_2_ancestral":
+                sm = math.exp(0.5 * (math.log(s) + math.log(down)))
+                x2 = x + (sm - s) * d
+                x = x + (down - s) * _kd(x2, D(x2, sm), sm)
+            else:
+                h = math.log(s) - math.log(down)
+                sm = s * math.exp(-0.5 * h)
+                x2 = (sm / s) * x - math.expm1(-0.5 * h) * den
+                x = (down / s) * x - math.expm1(-h) * D(x2, sm)
+            if up > 0:
+                x = x + sn * (sn1 if BUG == "ancestral_noise_level" else up) * noise()
+        elif name == "lms":
+            den = D(x, s)
+            ds.insert(0, _kd(x, den, s))
+            ds = ds[:order]
+            k = min(i + 1, order)
+            x = x + sum(_lms_coef(k, g, i, j) * ds[j] for j in range(k))
+        elif name == "dpmpp_sde":
+            r = o.get("r", 0.5)
+            den = D(x, s)
+            if sn1 == 0:
+                x = den
+            else:
+                h = math.log(s) - math.log(sn1)
+                ss = s * math.exp(-r * h)
+                d1, u1 = ancestral_step(s, ss, eta)
+                x2 = (d1 / s) * x - math.expm1(math.log(d1 / s)) * den
+                if u1 > 0:
+                    x2 = x2 + sn * u1 * noise()
+                den2 = D(x2, ss)
+                d2, u2 = ancestral_step(s, sn1, eta)
+                fac = 1 / (2 * r)
+                x = (d2 / s) * x - math.expm1(math.log(d2 / s)) * ((1 - fac) * den + fac * den2)
+                if u2 > 0:
+                    x = x + sn * u2 * noise()
+        elif name == "dpmpp_2m":
+            den = D(x, s)
+            if old is None or (sn1 == 0 and BUG != "dpmpp_2m_final_order"):
+                x = den if sn1 == 0 else (sn1 / s) * x - math.expm1(-(math.log(s) - math.log(sn1))) * den
+            else:
+                h = math.log(s) - math.log(sn1) if sn1 > 0 else math.inf
+                q = h1 / h
+                with np.errstate(all="ignore"):
+                    dd = (1 + 1 / (2 * q)) * den - (1 / (2 * q)) * old if q > 0 else np.full_like(den, math.nan)
+                x = (sn1 / s) * x - math.expm1(-h) * dd if sn1 > 0 else dd
+            if sn1 > 0:
+                h1 = math.log(s) - math.log(sn1)
+            old = den
+        elif name in ("dpmpp_2m_sde", "dpmpp_3m_sde"):
+            den = D(x, s)
+            if sn1 == 0:
+                x = den
+            else:
+                h = math.log(s) - math.log(sn1)
+                k = (1 + eta) * h
+                x = (sn1 / s) * math.exp(-eta * h) * x - math.expm1(-k) * den
+                if name == "dpmpp_2m_sde" and old is not None:
+                    c = -0.5 * math.expm1(-k) / (h1 / h) if o.get("solverType", "midpoint") == "midpoint" else _phi2(k) / (h1 / h)
+                    x = x + c * (den - old)
+                if name == "dpmpp_3m_sde":
+                    c3 = 2.0 if o.get("variant", "k-diffusion") == "taylor" and BUG != "dpmpp_3m_second_derivative" else 1.0
+                    if old is not None and old2 is not None:
+                        r0, r1 = h1 / h, h2 / h
+                        d10, d11 = (den - old) / r0, (old - old2) / r1
+                        x = x + _phi2(k) * (d10 + (d10 - d11) * r0 / (r0 + r1)) - c3 * _phi3(k) * (d10 - d11) / (r0 + r1)
+                    elif old is not None:
+                        x = x + _phi2(k) * (den - old) / (h1 / h)
+                if eta > 0 and sn > 0:
+                    x = x + sn * sn1 * math.sqrt(-math.expm1(-2 * eta * h)) * noise()
+                h2, h1 = h1, h
+            old2, old = old, den
+        else:
+            raise InvalidInput(f"unknown sigma-space sampler {name!r}")
+    return x
+
+
+def _k_run(i):
+    x, g = vec(i["x"]), list(i["sigmas"])
+    o = dict(i.get("options") or {})
+    noise = _noise_source(o.pop("noise", None), x)
+    spec = i["model"]
+    if spec["kind"] == "given":
+        value = vec(spec["value"])
+
+        def D(xx, s):
+            if abs(s - g[0]) > 1e-12 * g[0] or np.any(np.abs(xx - x) > 1e-12 * np.maximum(1.0, np.abs(x))):
+                raise RuntimeError("the vector gives D only at the run's input")
+            return value
+    else:
+        mix = _without_bug(lambda: Mixture(spec["mixture"]))
+
+        def D(xx, s):
+            return _without_bug(lambda: mix.posterior_mean(1.0, s, xx))
+    return {"out": k_sample(i["sampler"], D, x, g, o, noise)}
+
 # =============================================================================================
 # Part 2: the ADAPTER — replace these bodies to check your own implementation.
 # Conventions (see the vector files' indexConvention): t is the papers' 1-based step index,
@@ -1219,6 +1488,11 @@ ADAPTER = {
     "denoisingScoreMatchingLoss": lambda i: {"out": denoising_score_matching_loss(_affine_score(i["score"]), i["clean"], i["sigma"], i["noise"])},
     "classifierGuidedEps": lambda i: _guided(i, True),
     "classifierFreeGuidedEps": lambda i: _guided(i, False),
+    # sigma-space (issue 14)
+    "sigmaSchedule": lambda i: {"out": sigma_schedule(i["name"], i["n"], i.get("options"))},
+    "discreteScheduleSigmas": lambda i: {"out": discrete_schedule_sigmas(i["betas"], i["n"], i["spacing"])},
+    "ancestralStep": lambda i: (lambda r: {"sigmaDown": r[0], "sigmaUp": r[1]})(ancestral_step(i["sigmaFrom"], i["sigmaTo"], i["eta"])),
+    "kSamplerRun": _k_run,
 }
 
 # =============================================================================================
@@ -1293,8 +1567,12 @@ BUGS = ["prev_timestep", "final_alpha", "off_by_one", "noise_at_t1", "v_conversi
         # score family
         "score_sign", "mixture_weights", "noisy_marginal", "tweedie_scale", "langevin_noise_scale", "vp_sde_drift",
         "ve_sde_increment", "heun_correction", "rk4_weights", "dpm_lambda_direction", "indi_extra_noise", "cfg_scale_convention",
-        "multistep_warmup", "lower_order_final", "pndm_raw_v", "flow_velocity_sign",
-        "score_matching_half"]
+        "score_matching_half",
+        # sigma-space
+        "karras_rho_power", "sigma_final_zero", "ancestral_clamp", "ancestral_noise_level", "heun_second_stage_sigma", "dpmpp_2m_final_order",
+        "lms_coefficients", "dpmpp_3m_second_derivative",
+        # multistep and flow
+        "multistep_warmup", "lower_order_final", "pndm_raw_v", "flow_velocity_sign"]
 
 
 def main(argv=None):

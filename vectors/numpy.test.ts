@@ -61,6 +61,9 @@ describe(`numpy harness ${suffix}`, () => {
     }
     const bugs = ['score_sign', 'mixture_weights', 'noisy_marginal', 'tweedie_scale', 'langevin_noise_scale', 'vp_sde_drift', 've_sde_increment',
       'heun_correction', 'rk4_weights', 'dpm_lambda_direction', 'indi_extra_noise', 'cfg_scale_convention', 'score_matching_half',
+      // σ-space (issue 14)
+      'karras_rho_power', 'sigma_final_zero', 'ancestral_clamp', 'ancestral_noise_level', 'heun_second_stage_sigma', 'dpmpp_2m_final_order', 'lms_coefficients', 'dpmpp_3m_second_derivative',
+      // multistep and flow (issue 15)
       'multistep_warmup', 'lower_order_final', 'pndm_raw_v', 'flow_velocity_sign'];
     for (const bug of bugs) {
       const r = run('--inject-bug', bug, '--verbose');

@@ -108,7 +108,7 @@ function worstRatio(impl: DiffusionImpl, fs: VectorFile[]): { ratio: number; id:
   return worst;
 }
 
-const SCORE_FAMILY_NAMES = ['score-mixture', 'score-steps', 'dpm-solver', 'guidance', 'score-matching', 'multistep'];
+const SCORE_FAMILY_NAMES = ['score-mixture', 'score-steps', 'dpm-solver', 'guidance', 'score-matching', 'sigma', 'multistep'];
 
 describe('vectors: implementations that must pass', () => {
   // The reference with its score members passes every vector; the handwritten example (core

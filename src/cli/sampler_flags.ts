@@ -28,7 +28,12 @@ interface SamplerFlag {
   flag: FlagSpec;
   option: OptionSpec;
   samplers: string[];
+  /** Samplers sharing a name may differ in default and doc (e.g. ddim's η = 0, the ancestral σ-space samplers' η = 1): one entry per variant. */
+  variants: { option: OptionSpec; samplers: string[] }[];
 }
+
+/** The part of a spec that must agree between samplers sharing a flag: type and admissible range. */
+const rangeKey = (o: OptionSpec) => JSON.stringify({ type: o.type, values: o.values, min: o.min, minExclusive: o.minExclusive, max: o.max });
 
 /** One flag per option name of the CLI samplers (the same name must mean the same spec). */
 export const SAMPLER_FLAGS: readonly SamplerFlag[] = (() => {
@@ -38,23 +43,26 @@ export const SAMPLER_FLAGS: readonly SamplerFlag[] = (() => {
       if (o.name in CLI_FIXED_OPTIONS) continue;
       const seen = byName.get(o.name);
       if (seen) {
-        if (JSON.stringify(seen.option) !== JSON.stringify(o)) throw new Error(`sampler option '${o.name}' has different specs in ${seen.samplers[0]} and ${d.name}: rename one (the CLI has one flag per name)`);
+        if (rangeKey(seen.option) !== rangeKey(o)) throw new Error(`sampler option '${o.name}' has different types or ranges in ${seen.samplers[0]} and ${d.name}: rename one (the CLI has one flag per name)`);
         seen.samplers.push(d.name);
+        const v = seen.variants.find((x) => JSON.stringify(x.option) === JSON.stringify(o));
+        if (v) v.samplers.push(d.name);
+        else seen.variants.push({ option: o, samplers: [d.name] });
         continue;
       }
-      byName.set(o.name, { option: o, samplers: [d.name], flag: { name: kebab(o.name), type: 'string', description: '' } });
+      byName.set(o.name, { option: o, samplers: [d.name], variants: [{ option: o, samplers: [d.name] }], flag: { name: kebab(o.name), type: 'string', description: '' } });
     }
   }
   for (const f of byName.values()) {
     const o = f.option;
-    const dflt = o.default === undefined ? '' : `; default ${String(o.default)}`;
+    const dflt = (x: OptionSpec) => (x.default === undefined ? '' : `; default ${String(x.default)}`);
     f.flag = {
       name: kebab(o.name),
       type: o.type === 'integer' ? 'int' : o.type === 'number' ? 'number' : o.type === 'boolean' ? 'boolean' : 'string',
       ...(o.type === 'enum' ? { choices: o.values } : {}),
       ...(o.min !== undefined && !o.minExclusive ? { min: o.min } : {}),
       ...(o.max !== undefined ? { max: o.max } : {}),
-      description: `${f.samplers.join(', ')}: ${o.doc} (${describeRange(o)}${dflt})`,
+      description: f.variants.map((v) => `${v.samplers.join(', ')}: ${v.option.doc} (${describeRange(v.option)}${dflt(v.option)})`).join('; '),
     };
   }
   return [...byName.values()];
@@ -65,6 +73,10 @@ export function samplerSpacing(sampler: string, given: string | undefined): { sp
   const d = CLI_SAMPLER_DESCRIPTORS.find((x) => x.name === sampler);
   if (!d) throw new UsageError(`--sampler ${sampler}: not a sampler of this command (${CLI_SAMPLERS.join(', ')})`);
   const integer = d.grid === 'integer';
+  if (d.grid === 'sigma') {
+    if (given !== undefined && !(['linspace', 'leading', 'trailing'] as string[]).includes(given)) throw new UsageError(`--spacing ${given} does not apply to --sampler ${sampler} (a σ-space sampler: use --sigmas; --spacing linspace|leading|trailing only with --sigmas discrete)`);
+    return { spacing: given ?? 'linspace', integer: false };
+  }
   const allowed = integer ? INTEGER_SPACINGS : TIME_SPACINGS;
   const spacing = given ?? d.spacing;
   if (!allowed.includes(spacing)) throw new UsageError(`--spacing ${spacing} does not apply to --sampler ${sampler} (use ${allowed.join(', ')})`);

@@ -123,6 +123,21 @@ export interface DiffusionImpl extends Precision {
   explicitScoreMatchingLoss?(score: (x: Float64Array) => Arr, data: Float64Array[], h: number, samples: Float64Array[]): number;
   /** Ĵ_DSM over pairs (clean, noise) at noise level σ (F5, 004 eq. 85). */
   denoisingScoreMatchingLoss?(score: (x: Float64Array) => Arr, clean: Float64Array[], sigma: number, noise: Float64Array[]): number;
+
+  // ---- σ-space (EDM/Karras; k-diffusion conventions: src/reference/sigma.ts) -----------
+  /**
+   * A σ schedule with the final 0 appended once: 'karras' (options sigmaMin, sigmaMax, rho),
+   * 'exponential' (sigmaMin, sigmaMax), 'polyexponential' (sigmaMin, sigmaMax, rho), 'vp' (betaD, betaMin, epsS).
+   */
+  sigmaSchedule?(name: string, n: number, options?: Record<string, number>): Arr;
+  /** n σ's of a discrete schedule's own table in a diffusers spacing, final 0 appended once. */
+  discreteScheduleSigmas?(betas: Arr, n: number, spacing: Spacing): Arr;
+  /** The 1-based timesteps a discrete network is evaluated at along a σ grid ('interp': log-σ interpolation; 'quantized': nearest). May refuse a grid (throw) but never return a repeated timestep. */
+  sigmasToTimesteps?(betas: Arr, sigmas: Arr, mapping: 'interp' | 'quantized'): Arr;
+  /** The ancestral split of σ_from → σ_to with noise level η (k-diffusion get_ancestral_step). */
+  ancestralStep?(sigmaFrom: number, sigmaTo: number, eta: number): { sigmaDown: number; sigmaUp: number };
+  /** D(x̃; σ) of a model (EDM eq. 7 with the model's process and output kind), on a σ-space batch. */
+  sigmaDenoiser?(model: DiffusionModel): (x: Float64Array[], sigma: number) => Arr[];
 }
 
 export type ImplMember = Exclude<keyof DiffusionImpl, 'name' | 'precision'>;

@@ -17,7 +17,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DiffusionImpl } from './interface.js';
-import { applicable, missingMembers, type Claim } from './harness.js';
+import { applicable, missingMembers, setSeed, type Claim } from './harness.js';
 import { coreClaims } from './claims/core.js';
 import { scoreClaims } from './claims/score.js';
 
@@ -36,6 +36,12 @@ export interface ConformanceOptions {
   families?: string[];
   /** Called with one line per checked item as the run progresses. */
   report?: (line: string) => void;
+  /**
+   * The seed of every fast-check property and Monte Carlo draw of the claims (default: the
+   * DIFFUSION_ORACLE_SEED environment variable, else the suite's fixed DEFAULT_SEED). Set for the
+   * run and restored afterwards; failures print it.
+   */
+  seed?: number;
 }
 
 export interface ConformanceFailure {
@@ -151,6 +157,16 @@ function resolveVectors(v: ConformanceOptions['vectors'], families?: string[]): 
 
 /** Run every applicable claim and vector on `adapter`; returns the report. */
 export async function runConformance(adapter: DiffusionImpl, options: ConformanceOptions = {}): Promise<ConformanceReport> {
+  if (options.seed === undefined) return runConformanceSeeded(adapter, options);
+  const prev = setSeed(options.seed);
+  try {
+    return await runConformanceSeeded(adapter, options);
+  } finally {
+    setSeed(prev);
+  }
+}
+
+async function runConformanceSeeded(adapter: DiffusionImpl, options: ConformanceOptions): Promise<ConformanceReport> {
   const log = options.report ?? (() => {});
   const rep: ConformanceReport = { implementation: adapter.name, precision: adapter.precision, passed: [], failed: [], notApplicable: [] };
   const claims = options.claims === false ? [] : (options.claims ?? DEFAULT_CLAIMS);
@@ -233,8 +249,13 @@ export async function registerConformance(adapter: DiffusionImpl, options: Confo
           continue;
         }
         it(name, async () => {
-          const r = await claim.run(adapter);
-          expect(r.worstError).toBeLessThanOrEqual(r.bound);
+          const prev = options.seed === undefined ? undefined : setSeed(options.seed);
+          try {
+            const r = await claim.run(adapter);
+            expect(r.worstError).toBeLessThanOrEqual(r.bound);
+          } finally {
+            if (prev !== undefined) setSeed(prev);
+          }
         });
       }
     });

@@ -5,7 +5,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import type { DiffusionImpl } from './interface.js';
-import { applicable, missingMembers, type Claim, type ClaimResult } from './harness.js';
+import { FC_SEED, applicable, missingMembers, type Claim, type ClaimResult } from './harness.js';
 
 export function registerClaims(label: string, claims: Claim[], impl: DiffusionImpl): void {
   describe(`${label} [${impl.name}, ${impl.precision}]`, () => {
@@ -26,7 +26,8 @@ export function registerClaims(label: string, claims: Claim[], impl: DiffusionIm
       }
       it(name, async () => {
         const r: ClaimResult = await claim.run(impl);
-        console.log(`  ${claim.id}: worst error ${r.worstError.toExponential(3)} vs bound ${r.bound.toExponential(3)}${r.note ? ` — ${r.note}` : ''}`);
+        const far = claim.falseAlarmRate === undefined ? '' : claim.falseAlarmRate === 0 ? ' [exact bound: false-alarm rate 0]' : ` [false-alarm rate ${claim.falseAlarmRate} per seed]`;
+        console.log(`  ${claim.id} (seed ${FC_SEED}): worst error ${r.worstError.toExponential(3)} vs bound ${r.bound.toExponential(3)}${far}${r.note ? ` — ${r.note}` : ''}`);
         expect(r.worstError).toBeLessThanOrEqual(r.bound);
       });
     }

@@ -38,6 +38,11 @@ export * from './ode.js';
 export * from './dpm_solver.js';
 export * from './indi.js';
 export * from './guidance.js';
+// σ-space (EDM/Karras) and the k-diffusion sampler family on tensors (issue 14; float64 twins in src/reference).
+export * from './sigma.js';
+export * from './brownian.js';
+export * from './k_euler.js';
+export * from './k_dpmpp.js';
 // Multistep solvers and rectified flow (issue 15; float64 twins src/reference/multistep.ts, pndm.ts, flow.ts).
 export * as multistep from './multistep.js';
 export * as pndm from './pndm.js';

@@ -166,4 +166,5 @@ export function lincomb(terms: [number, tf.Tensor2D][]): tf.Tensor2D {
   return acc ?? (tf.zerosLike(terms[0][1]) as tf.Tensor2D);
 }
 
-export type TensorSamplerFn = (model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options?: TensorSamplerOptions) => tf.Tensor2D;
+/** The shared tensor sampler signature (method syntax for bivariant options, as SamplerFn's). */
+export type TensorSamplerFn = { sampler(model: TensorDiffusionModel, x: tf.Tensor2D, timeGrid: ArrayLike<number>, options?: TensorSamplerOptions): tf.Tensor2D }['sampler'];

@@ -20,6 +20,8 @@ import * as ode from './ode.js';
 import * as dpm_solver from './dpm_solver.js';
 import * as indi from './indi.js';
 import * as ancestral from './ancestral.js';
+import * as k_euler from './k_euler.js';
+import * as k_dpmpp from './k_dpmpp.js';
 import * as multistep from './multistep.js';
 import * as pndm from './pndm.js';
 import * as flow from './flow.js';
@@ -27,7 +29,7 @@ import * as flow from './flow.js';
 export { SAMPLER_NAMES, type SamplerName };
 
 /** The family modules of this tier, by family name. */
-export const TENSOR_FAMILIES: Readonly<Record<SamplerFamily, object>> = { langevin, sde, ode, dpm_solver, indi, ancestral, multistep, pndm, flow };
+export const TENSOR_FAMILIES: Readonly<Record<SamplerFamily, object>> = { langevin, sde, ode, dpm_solver, indi, ancestral, k_euler, k_dpmpp, multistep, pndm, flow };
 
 /** Name → tensor sampler (every name of the reference registry). */
 export const TENSOR_SAMPLERS: Readonly<Record<SamplerName, TensorSamplerFn>> = resolveSamplers<TensorSamplerFn>(TENSOR_FAMILIES, 'src/gpu');

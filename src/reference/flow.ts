@@ -15,7 +15,7 @@
  */
 import { DiffusionInputError, checkFiniteNumber, checkFiniteOutput, checkPositiveInt } from './errors.js';
 import { checkBatch, checkModel, checkTimeGrid, modelEps, modelX0, processRates, type DiffusionModel, type Process, type Rows } from './model.js';
-import type { SamplerBaseOptions as SamplerOptions } from './sampling.js';
+import type { SamplerBaseOptions } from './sampling.js';
 import { mixturePosteriorMean, type GaussianMixture } from './mixture.js';
 import { normalCdf } from './normal.js';
 import type { Rng } from './rng.js';
@@ -125,7 +125,7 @@ export function flowHeunStep(model: DiffusionModel, x: Rows, t: number, tNext: n
 }
 
 /** Flow Euler sampler over a decreasing grid (1 model call per step). */
-export function sampleFlowEuler(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
+export function sampleFlowEuler(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerBaseOptions = {}): Float64Array[] {
   const grid = checkFlowGrid(model, timeGrid);
   let cur = checkBatch(x);
   for (let i = 0; i + 1 < grid.length; i++) {
@@ -136,7 +136,7 @@ export function sampleFlowEuler(model: DiffusionModel, x: Rows, timeGrid: ArrayL
 }
 
 /** Flow Heun sampler over a decreasing grid (2 model calls per step, 1 on a last step to σ = 0). */
-export function sampleFlowHeun(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
+export function sampleFlowHeun(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerBaseOptions = {}): Float64Array[] {
   const grid = checkFlowGrid(model, timeGrid);
   let cur = checkBatch(x);
   for (let i = 0; i + 1 < grid.length; i++) {

@@ -23,7 +23,7 @@
  */
 import { DiffusionInputError } from './errors.js';
 import { checkBatch, checkModel, checkTimeGrid, lincomb, modelEps, type DiffusionModel, type Process, type Rows } from './model.js';
-import type { SamplerBaseOptions as SamplerOptions } from './sampling.js';
+import type { SamplerBaseOptions } from './sampling.js';
 import type { MultistepStepInfo } from './multistep.js';
 import type { OptionSpec } from './sampling.js';
 
@@ -78,7 +78,7 @@ export function plmsStep(process: Process, x: Rows, t: number, tNext: number, hi
   return pndmTransfer(process, x, lincomb(c, history), t, tNext);
 }
 
-function run(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions, prk: boolean): Float64Array[] {
+function run(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerBaseOptions, prk: boolean): Float64Array[] {
   checkModel(model);
   const grid = checkTimeGrid(timeGrid, model.process, 'decreasing');
   const p = model.process;
@@ -120,11 +120,11 @@ function run(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, option
 }
 
 /** PNDM (Liu et al. 2022 Algorithm 1): 3 PRK steps (4 calls each), then PLMS (1 call per step). */
-export function samplePndm(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
+export function samplePndm(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerBaseOptions = {}): Float64Array[] {
   return run(model, x, timeGrid, options, true);
 }
 
 /** PLMS only: a pseudo improved-Euler first step (2 calls), then Adams-Bashforth 2, 3, 4 (1 call per step). */
-export function samplePlms(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerOptions = {}): Float64Array[] {
+export function samplePlms(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options: SamplerBaseOptions = {}): Float64Array[] {
   return run(model, x, timeGrid, options, false);
 }

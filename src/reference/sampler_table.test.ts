@@ -11,7 +11,7 @@ describe('sampler descriptors', () => {
     expect(new Set(SAMPLER_NAMES).size).toBe(SAMPLER_NAMES.length);
     for (const n of SAMPLER_NAMES) expect(typeof SAMPLERS[n], n).toBe('function');
     expect([...DETERMINISTIC_SAMPLERS].sort()).toEqual(
-      ['dpm-solver++2m', 'dpm-solver-1', 'dpm-solver-2', 'dpm-solver-3', 'ode-euler', 'ode-heun', 'ode-rk4', 'dpm-solver-2m', 'dpm-solver-3m', 'dpm-solver++3m', 'dpm-solver++2s', 'dpm-solver++3s', 'unipc-bh1', 'unipc-bh2', 'deis', 'pndm', 'plms', 'flow-euler', 'flow-heun'].sort(),
+      ['dpm-solver++2m', 'dpm-solver-1', 'dpm-solver-2', 'dpm-solver-3', 'ode-euler', 'ode-heun', 'ode-rk4', 'dpm_2', 'dpmpp_2m', 'euler', 'heun', 'lms', 'dpm-solver-2m', 'dpm-solver-3m', 'dpm-solver++3m', 'dpm-solver++2s', 'dpm-solver++3s', 'unipc-bh1', 'unipc-bh2', 'deis', 'pndm', 'plms', 'flow-euler', 'flow-heun'].sort(),
     );
     for (const d of SAMPLER_LIST) {
       expect(new Set(d.options.map((o) => o.name)).size, d.name).toBe(d.options.length);

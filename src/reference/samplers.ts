@@ -30,12 +30,16 @@ import * as ode from './ode.js';
 import * as dpm_solver from './dpm_solver.js';
 import * as indi from './indi.js';
 import * as ancestral from './ancestral.js';
+import * as k_euler from './k_euler.js';
+import * as k_dpmpp from './k_dpmpp.js';
 import * as multistep from './multistep.js';
 import * as pndm from './pndm.js';
 import * as flow from './flow.js';
+import { karrasSigmas } from './sigma.js';
 
 /** Family files (the same file name in src/reference and src/gpu). */
-export const SAMPLER_FAMILIES = ['langevin', 'sde', 'ode', 'dpm_solver', 'indi', 'ancestral', 'multistep', 'pndm', 'flow'] as const;
+export const SAMPLER_FAMILIES = ['langevin', 'sde', 'ode', 'dpm_solver', 'indi', 'ancestral', 'k_euler', 'k_dpmpp', 'multistep', 'pndm', 'flow'] as const;
+
 export type SamplerFamily = (typeof SAMPLER_FAMILIES)[number];
 
 const ALL_PROCESSES = ['vp', 've', 'discrete-vp', 'indi', 'flow'] as const satisfies readonly ProcessKind[];
@@ -87,8 +91,32 @@ export interface CrossCheck {
   readonly scale?: number;
 }
 
+/** A run of sigma.sampling-distribution (src/conformance/claims/sigma.ts): Karras σ grid 80 → 0.002 → 0 on the claim's mixture. */
+export interface SigmaDistributionCheck {
+  readonly label: string;
+  readonly steps: number;
+  /** Default 'vp'. */
+  readonly process?: 'vp' | 've';
+  /** Default 'eps'. */
+  readonly output?: 'eps' | 'x0' | 'v';
+  readonly options?: Readonly<Record<string, unknown>>;
+}
+
+/** A run of sigma.ode-order (deterministic, Gaussian flow) or sigma.sde-strong-order (Brownian tree): the expected order. */
+export interface SigmaOrderCheck {
+  readonly label: string;
+  readonly order: number;
+  readonly options?: Readonly<Record<string, unknown>>;
+}
+
 /** What the claims and the cross-check run for a sampler. */
 export interface SamplerChecks {
+  /** σ-space samplers (grid 'sigma'): sigma.sampling-distribution runs. */
+  readonly sigmaDistribution?: readonly SigmaDistributionCheck[];
+  /** σ-space samplers: sigma.ode-order runs (deterministic options). */
+  readonly sigmaOrder?: readonly SigmaOrderCheck[];
+  /** σ-space SDE samplers: sigma.sde-strong-order runs. */
+  readonly sigmaStrong?: readonly SigmaOrderCheck[];
   /** score.sampling-distribution runs (in table order: the claim's seeds follow it). */
   readonly distribution?: readonly DistributionCheck[];
   /** score.ode-order: step counts of the fitted-order test (needs `order`; grid spacing = `spacing`). */
@@ -112,13 +140,15 @@ export interface SamplerDescriptor {
   readonly deterministic: boolean;
   /**
    * 'integer': the papers' 1-based timesteps of a discrete schedule (ancestralTimeGrid);
-   * 'continuous': times in [0, tMax] (makeTimeGrid); 'levels': one or more decreasing noise levels.
+   * 'continuous': times in [0, tMax] (makeTimeGrid); 'levels': one or more decreasing noise levels;
+   * 'sigma': a σ grid (σ = σ_t/α_t, strictly decreasing, one final 0; src/reference/sigma.ts) with x
+   * in σ-space (x_t/α), k-diffusion's convention.
    */
-  readonly grid: 'integer' | 'continuous' | 'levels';
+  readonly grid: 'integer' | 'continuous' | 'levels' | 'sigma';
   /** Accepts an increasing grid too (encoding): the deterministic ODE solvers. */
   readonly reversible: boolean;
-  /** Default grid spacing (integer: ddimTimesteps spacing; else makeTimeGrid spacing). */
-  readonly spacing: GridSpacing | Spacing;
+  /** Default grid spacing (integer: ddimTimesteps spacing; sigma: the σ schedule; else makeTimeGrid spacing). */
+  readonly spacing: GridSpacing | Spacing | SigmaScheduleName;
   /** Processes it runs on. */
   readonly processes: readonly ProcessKind[];
   /** Model outputs it accepts (converted by modelEps / modelScore / modelX0). */
@@ -141,6 +171,18 @@ export interface SamplerDescriptor {
 }
 
 const pt = 'p_{t_N} (the exact marginal at the last grid time)';
+
+/** σ schedules of the σ-space samplers (src/reference/sigma.ts; CLI `--sigmas`). */
+export const SIGMA_SCHEDULES = ['karras', 'exponential', 'polyexponential', 'vp', 'discrete'] as const;
+export type SigmaScheduleName = (typeof SIGMA_SCHEDULES)[number];
+
+/** σ-space descriptors' common fields. */
+const K = { grid: 'sigma', reversible: false, spacing: 'karras', processes: ALL_PROCESSES, outputs: ALL_OUTPUTS, catalog: 'EDM (Karras et al. 2022) / issue 14' } as const;
+const p0 = 'p_0 (the data) on a grid ending at σ = 0; p_{σ_N} otherwise';
+/** The tier cross-check's σ grid: Karras, 8 steps, σ 20 → 0.02, then 0 (x in σ-space, scale 10). */
+const XGRID = Array.from(karrasSigmas(8, 0.02, 20));
+/** The same on the cross-check's VE process (σ ≤ 10). */
+const XGRID_VE = Array.from(karrasSigmas(8, 0.02, 8));
 
 /**
  * The samplers. Order matters for the claims' seeds (score.sampling-distribution numbers its runs
@@ -529,6 +571,209 @@ export const SAMPLER_TABLE = [
       ],
     },
   },
+  {
+    name: 'euler',
+    family: 'k_euler',
+    fn: 'sampleKEuler',
+    deterministic: true,
+    ...K,
+    options: k_euler.K_CHURN_OPTIONS,
+    target: p0,
+    summary: 'x ← x + (σ_{i+1} - σ̂)(x - D(x; σ̂))/σ̂, optional churn σ̂ = σ(1+γ) (EDM Alg. 2 without the correction)',
+    aka: 'k-diffusion `sample_euler`; diffusers EulerDiscreteScheduler',
+    example: 's(m, x, R.karrasSigmas(30, 0.002, 80))',
+    checks: {
+      sigmaDistribution: [{ label: 'euler', steps: 60 }],
+      sigmaOrder: [{ label: 'euler', order: 1 }],
+      crosscheck: [{ label: 'euler (k) VP, Karras 8', process: 'vp', output: 'eps', grid: XGRID, scale: 10 }],
+    },
+  },
+  {
+    name: 'euler_ancestral',
+    family: 'k_euler',
+    fn: 'sampleKEulerAncestral',
+    deterministic: false,
+    ...K,
+    options: k_euler.K_ANCESTRAL_OPTIONS,
+    target: p0,
+    summary: 'Euler to σ_down, then + S_noise σ_up z (σ_down² + σ_up² = σ_{i+1}²)',
+    aka: 'k-diffusion `sample_euler_ancestral`; diffusers EulerAncestralDiscreteScheduler',
+    example: 's(m, x, R.karrasSigmas(30, 0.002, 80), {rng})',
+    checks: {
+      sigmaDistribution: [{ label: 'euler_ancestral', steps: 80 }],
+      crosscheck: [{ label: 'euler_ancestral (k) VP, Karras 8', process: 'vp', output: 'eps', grid: XGRID, scale: 10 }],
+    },
+  },
+  {
+    name: 'heun',
+    family: 'k_euler',
+    fn: 'sampleKHeun',
+    deterministic: true,
+    ...K,
+    options: k_euler.K_CHURN_OPTIONS,
+    target: p0,
+    summary: "EDM Alg. 2: churn to σ̂, Euler to σ_{i+1}, trapezoidal correction with D at σ_{i+1}; Euler on the step to 0",
+    aka: 'k-diffusion `sample_heun`; diffusers HeunDiscreteScheduler',
+    example: 's(m, x, R.karrasSigmas(18, 0.002, 80), {sChurn: 0})',
+    checks: {
+      sigmaDistribution: [
+        { label: 'heun', steps: 25 },
+        { label: 'heun (churn 10, VE x0-model)', steps: 40, options: { sChurn: 10 }, process: 've', output: 'x0' },
+      ],
+      sigmaOrder: [{ label: 'heun', order: 2 }],
+      crosscheck: [{ label: 'heun (k) churn, VP x0, Karras 8', process: 'vp', output: 'x0', grid: XGRID, scale: 10, options: { sChurn: 4, sTmin: 0.1, sTmax: 10 } }],
+    },
+  },
+  {
+    name: 'dpm_2',
+    family: 'k_euler',
+    fn: 'sampleKDpm2',
+    deterministic: true,
+    ...K,
+    options: k_euler.K_CHURN_OPTIONS,
+    target: p0,
+    summary: 'midpoint in log σ: Euler to √(σ̂σ_{i+1}), full step with the slope there (DPM-Solver-2 in σ); Euler on the step to 0',
+    aka: 'k-diffusion `sample_dpm_2`; diffusers KDPM2DiscreteScheduler',
+    example: 's(m, x, R.karrasSigmas(15, 0.002, 80))',
+    checks: {
+      sigmaDistribution: [{ label: 'dpm_2', steps: 20 }],
+      sigmaOrder: [{ label: 'dpm_2', order: 2 }],
+      crosscheck: [{ label: 'dpm_2 (k) VP v, Karras 8', process: 'vp', output: 'v', grid: XGRID, scale: 10 }],
+    },
+  },
+  {
+    name: 'dpm_2_ancestral',
+    family: 'k_euler',
+    fn: 'sampleKDpm2Ancestral',
+    deterministic: false,
+    ...K,
+    options: k_euler.K_ANCESTRAL_OPTIONS,
+    target: p0,
+    summary: 'the DPM-2 step to σ_down, then + S_noise σ_up z',
+    aka: 'k-diffusion `sample_dpm_2_ancestral`; diffusers KDPM2AncestralDiscreteScheduler',
+    example: 's(m, x, R.karrasSigmas(30, 0.002, 80), {rng})',
+    checks: {
+      sigmaDistribution: [{ label: 'dpm_2_ancestral', steps: 40 }],
+      crosscheck: [{ label: 'dpm_2_ancestral (k) VE, Karras 8', process: 've', output: 'eps', grid: XGRID_VE, scale: 8 }],
+    },
+  },
+  {
+    name: 'lms',
+    family: 'k_euler',
+    fn: 'sampleKLms',
+    deterministic: true,
+    ...K,
+    options: k_euler.K_LMS_OPTIONS,
+    target: p0,
+    summary: 'linear multistep in σ, x ← x + Σ_j c_j d_{i-j}, c_j = ∫_{σ_i}^{σ_{i+1}} ℓ_j (Lagrange basis, exact quadrature), order ≤ 4 with warm-up',
+    aka: 'k-diffusion `sample_lms`; diffusers LMSDiscreteScheduler',
+    example: 's(m, x, R.karrasSigmas(25, 0.002, 80), {order: 4})',
+    checks: {
+      sigmaDistribution: [{ label: 'lms', steps: 25 }],
+      sigmaOrder: [
+        { label: 'lms (order 2)', order: 2, options: { order: 2 } },
+        { label: 'lms (order 4)', order: 3.5, options: { order: 4 } },
+      ],
+      crosscheck: [{ label: 'lms (k) VP, Karras 8', process: 'vp', output: 'eps', grid: XGRID, scale: 10 }],
+    },
+  },
+  {
+    name: 'dpmpp_2s_ancestral',
+    family: 'k_dpmpp',
+    fn: 'sampleKDpmpp2sAncestral',
+    deterministic: false,
+    ...K,
+    options: k_euler.K_ANCESTRAL_OPTIONS,
+    target: p0,
+    summary: 'DPM-Solver++(2S) (Lu et al. 2022b Alg. 1, r = ½) to σ_down, then + S_noise σ_up z',
+    aka: 'k-diffusion `sample_dpmpp_2s_ancestral`; diffusers DPMSolverSinglestepScheduler (ancestral variant: none)',
+    example: 's(m, x, R.karrasSigmas(20, 0.002, 80), {rng})',
+    checks: {
+      sigmaDistribution: [{ label: 'dpmpp_2s_ancestral', steps: 40 }],
+      sigmaOrder: [{ label: 'dpmpp_2s_ancestral η=0', order: 2, options: { eta: 0 } }],
+      crosscheck: [{ label: 'dpmpp_2s_ancestral (k) VP, Karras 8', process: 'vp', output: 'eps', grid: XGRID, scale: 10 }],
+    },
+  },
+  {
+    name: 'dpmpp_sde',
+    family: 'k_dpmpp',
+    fn: 'sampleKDpmppSde',
+    deterministic: false,
+    ...K,
+    options: k_euler.K_DPMPP_SDE_OPTIONS,
+    target: p0,
+    summary: 'stochastic singlestep DPM-Solver++: ancestral half step to σ(λ + rh), D there, ancestral full step with (1-1/(2r))D_i + D₂/(2r); Brownian-tree noise',
+    aka: 'k-diffusion `sample_dpmpp_sde`; diffusers DPMSolverSDEScheduler',
+    example: 's(m, x, R.karrasSigmas(20, 0.002, 80), {rng})',
+    checks: {
+      sigmaDistribution: [{ label: 'dpmpp_sde', steps: 40 }],
+      sigmaOrder: [{ label: 'dpmpp_sde η=0', order: 2, options: { eta: 0 } }],
+      sigmaStrong: [{ label: 'dpmpp_sde', order: 1 }],
+      crosscheck: [{ label: 'dpmpp_sde (k) VP, Karras 8', process: 'vp', output: 'eps', grid: XGRID, scale: 10 }],
+    },
+  },
+  {
+    name: 'dpmpp_2m',
+    family: 'k_dpmpp',
+    fn: 'sampleKDpmpp2m',
+    deterministic: true,
+    ...K,
+    options: k_euler.K_MAPPING_OPTIONS,
+    target: p0,
+    summary: 'DPM-Solver++(2M) (Lu et al. 2022b Alg. 2) in σ: D_d = (1 + 1/(2r))D_i - D_{i-1}/(2r); first order on the first step and on the step to 0',
+    aka: 'k-diffusion `sample_dpmpp_2m`; diffusers DPMSolverMultistepScheduler (algorithm_type="dpmsolver++", solver_order=2)',
+    example: 's(m, x, R.karrasSigmas(20, 0.002, 80))',
+    checks: {
+      sigmaDistribution: [{ label: 'dpmpp_2m (v-model)', steps: 25, output: 'v' }],
+      sigmaOrder: [{ label: 'dpmpp_2m', order: 2 }],
+      crosscheck: [{ label: 'dpmpp_2m (k) discrete-VP, Karras 8', process: 'discrete-vp', output: 'eps', grid: Array.from(karrasSigmas(8, 0.02, 20)), scale: 10 }],
+    },
+  },
+  {
+    name: 'dpmpp_2m_sde',
+    family: 'k_dpmpp',
+    fn: 'sampleKDpmpp2mSde',
+    deterministic: false,
+    ...K,
+    options: k_euler.K_DPMPP_2M_SDE_OPTIONS,
+    target: p0,
+    summary: 'SDE-DPM-Solver++(2M): x ← (σ_{i+1}/σ_i)e^{-ηh}x - expm1(-(1+η)h)D_i + correction (midpoint or heun) + σ_{i+1}√(1-e^{-2ηh}) z; Brownian-tree noise',
+    aka: 'k-diffusion `sample_dpmpp_2m_sde`; diffusers DPMSolverMultistepScheduler (algorithm_type="sde-dpmsolver++")',
+    example: "s(m, x, R.karrasSigmas(30, 0.002, 80), {rng, solverType: 'midpoint'})",
+    checks: {
+      sigmaDistribution: [
+        { label: 'dpmpp_2m_sde', steps: 60 },
+        { label: 'dpmpp_2m_sde heun', steps: 60, options: { solverType: 'heun' } },
+      ],
+      sigmaOrder: [{ label: 'dpmpp_2m_sde η=0 (heun)', order: 2, options: { eta: 0, solverType: 'heun' } }],
+      sigmaStrong: [
+        { label: 'dpmpp_2m_sde (midpoint)', order: 1 },
+        { label: 'dpmpp_2m_sde (heun)', order: 1, options: { solverType: 'heun' } },
+      ],
+      crosscheck: [{ label: 'dpmpp_2m_sde (k) heun, VP, Karras 8', process: 'vp', output: 'eps', grid: XGRID, scale: 10, options: { solverType: 'heun' } }],
+    },
+  },
+  {
+    name: 'dpmpp_3m_sde',
+    family: 'k_dpmpp',
+    fn: 'sampleKDpmpp3mSde',
+    deterministic: false,
+    ...K,
+    options: k_euler.K_DPMPP_3M_SDE_OPTIONS,
+    target: p0,
+    summary: "SDE-DPM-Solver++(3M): the 2M SDE step plus φ₂ d₁ - c₃φ₃ d₂ from three D's; c₃ = 1 (k-diffusion, second order) or 2 (variant 'taylor', third order)",
+    aka: 'k-diffusion `sample_dpmpp_3m_sde`; diffusers DPMSolverMultistepScheduler (solver_order=3, "sde-dpmsolver++")',
+    example: 's(m, x, R.karrasSigmas(30, 0.002, 80), {rng})',
+    checks: {
+      sigmaDistribution: [{ label: 'dpmpp_3m_sde', steps: 60 }],
+      sigmaOrder: [
+        { label: 'dpmpp_3m_sde η=0 (Taylor third-order term)', order: 3, options: { eta: 0, variant: 'taylor' } },
+        { label: "dpmpp_3m_sde η=0 (k-diffusion's term: second order)", order: 2, options: { eta: 0 } },
+      ],
+      sigmaStrong: [{ label: 'dpmpp_3m_sde', order: 1 }],
+      crosscheck: [{ label: 'dpmpp_3m_sde (k) taylor, VP x0, Karras 8', process: 'vp', output: 'x0', grid: XGRID, scale: 10, options: { variant: 'taylor' } }],
+    },
+  },
   // ---- issue 15: multistep exponential integrators, PNDM/PLMS, rectified flow -----------------
   // `order` is the interior order (score.ode-order does not run them: no checks.order); the
   // convergence checks, with the order drop at the first/last steps, are multistep.order's
@@ -832,25 +1077,42 @@ export function resolveSamplers<F>(families: Readonly<Record<SamplerFamily, obje
 // ---------------------------------------------------------------------------------------------
 // The float64 registry
 
+/** Every key of any member of the union T. */
+type KeysOfUnion<T> = T extends unknown ? keyof T : never;
+/**
+ * One options bag for a union of option types: each field optional, typed as the union of what the
+ * members that declare it accept (two families may share a field name with different values, e.g.
+ * `solverType` of dpmpp_2m_sde and of the DPM-Solver multistep solvers).
+ */
+type UnionBag<T> = { [K in KeysOfUnion<T>]?: T extends unknown ? (K extends keyof T ? Exclude<T[K], undefined> : never) : never };
+
 /**
  * Options of any sampler (the union of every sampler's fields; kept for source compatibility).
  * Each sampler's own type is in its family file (e.g. PredictorCorrectorOptions in sde.ts).
  */
 export type SamplerOptions = SamplerBaseOptions &
-  langevin.LangevinOptions &
-  sde.ReverseSdeOptions &
-  sde.PredictorCorrectorOptions &
-  ode.OdeOptions &
-  dpm_solver.DpmSolverOptions &
-  indi.IndiOptions &
-  ancestral.DdpmOptions &
-  ancestral.DdimOptions &
-  Omit<multistep.MultistepOptions, 'rng' | 'callback'>;
+  UnionBag<
+    | langevin.LangevinOptions
+    | sde.ReverseSdeOptions
+    | sde.PredictorCorrectorOptions
+    | ode.OdeOptions
+    | dpm_solver.DpmSolverOptions
+    | indi.IndiOptions
+    | ancestral.DdpmOptions
+    | ancestral.DdimOptions
+    | k_euler.KSamplerOptions
+    | Omit<multistep.MultistepOptions, 'rng' | 'callback'>
+  >;
 
-export type SamplerFn = (model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options?: SamplerOptions) => Float64Array[];
+/**
+ * The shared sampler signature. Declared with method syntax so that a sampler typed with its own
+ * options (e.g. KSamplerOptions) is assignable: parameters of methods are compared bivariantly,
+ * and each family's options type is assignable to the SamplerOptions bag.
+ */
+export type SamplerFn = { sampler(model: DiffusionModel, x: Rows, timeGrid: ArrayLike<number>, options?: SamplerOptions): Float64Array[] }['sampler'];
 
 /** The family modules of this tier, by family name. */
-export const REFERENCE_FAMILIES: Readonly<Record<SamplerFamily, object>> = { langevin, sde, ode, dpm_solver, indi, ancestral, multistep, pndm, flow };
+export const REFERENCE_FAMILIES: Readonly<Record<SamplerFamily, object>> = { langevin, sde, ode, dpm_solver, indi, ancestral, k_euler, k_dpmpp, multistep, pndm, flow };
 
 /** Name → sampler. Stochastic ones need `options.rng`. */
 export const SAMPLERS: Readonly<Record<SamplerName, SamplerFn>> = resolveSamplers<SamplerFn>(REFERENCE_FAMILIES, 'src/reference');

@@ -36,7 +36,7 @@ export interface SamplerBaseOptions {
 }
 
 /** Keys of the common options on either tier (the tensor tier adds `noise`): never "unknown". */
-export const COMMON_OPTION_KEYS = ['rng', 'callback', 'noise'] as const;
+export const COMMON_OPTION_KEYS = ['rng', 'callback', 'noise', 'noiseSampler'] as const;
 
 export function requireRng(options: { rng?: Rng } | undefined, sampler: string): Rng {
   const rng = options?.rng;

@@ -96,6 +96,18 @@ describe('sample command', () => {
     expect(r.out).toMatch(/guidance w=3 classes 2/);
   });
 
+  it('σ-space samplers: --sigmas karras|discrete, start σ_T·z, end at σ = 0; same seed, same image', async () => {
+    for (const extra of [['--sampler', 'dpmpp_2m', '--sigmas', 'karras'], ['--sampler', 'euler_ancestral', '--eta', '0.5'], ['--sampler', 'heun', '--sigmas', 'discrete', '--spacing', 'trailing', '--s-churn', '1', '--s-tmax', '0.5'], ['--sampler', 'dpmpp_2m_sde', '--sigmas', 'exponential', '--solver-type', 'heun']]) {
+      const png = join(dir, `${extra[1]}.png`);
+      const r = await run(['sample', '-c', uncond, '--steps', '4', '--n', '2', '--seed', '3', '--png', png, ...extra]);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toMatch(new RegExp(`${extra[1]} 4 steps sigmas=${extra[3] === '0.5' ? 'karras' : extra[3]} \\(σ .* → 0\\)`));
+      const again = join(dir, `${extra[1]}-again.png`);
+      expect((await run(['sample', '-c', uncond, '--steps', '4', '--n', '2', '--seed', '3', '--png', again, ...extra])).code).toBe(0);
+      expect(readFileSync(again).equals(readFileSync(png))).toBe(true);
+    }
+  });
+
   it('a golden U-Net export (golden/unet: model.json + ema.bin) samples like a checkpoint (EMA weights; --raw is a usage error)', async () => {
     const golden = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'golden', 'unet');
     const png = join(dir, 'golden.png');
@@ -118,7 +130,12 @@ describe('sample command', () => {
       [['--checkpoint', uncond, '--sampler', 'ddim3', '--png', png], /sampler/],
       [['--checkpoint', uncond, '--steps', 'abc', '--png', png], /--steps/],
       [['--checkpoint', uncond, '--steps', '0', '--png', png], /--steps/],
-      [['--checkpoint', uncond, '--sampler', 'ddpm', '--eta', '0.5', '--png', png], /--eta applies to --sampler ddim only/],
+      [['--checkpoint', uncond, '--sampler', 'ddpm', '--eta', '0.5', '--png', png], /--eta applies to --sampler ddim, euler_ancestral, .* only/],
+      [['--checkpoint', uncond, '--sampler', 'ddim', '--sigmas', 'karras', '--png', png], /--sigmas applies to the σ-space samplers only/],
+      [['--checkpoint', uncond, '--sampler', 'dpmpp_2m', '--sigmas', 'karras', '--spacing', 'leading', '--png', png], /--spacing applies to --sigmas discrete only/],
+      [['--checkpoint', uncond, '--sampler', 'dpmpp_2m', '--s-churn', '1', '--png', png], /--s-churn applies to --sampler euler, heun, dpm_2 only/],
+      [['--checkpoint', uncond, '--sampler', 'lms', '--order', '5', '--png', png], /--order/],
+      [['--checkpoint', uncond, '--sampler', 'euler', '--sigmas', 'discrete', '--steps', '51', '--png', png], /--sigmas discrete --steps 51/],
       [['--checkpoint', uncond, '--sampler', 'ode-heun', '--spacing', 'leading', '--png', png], /--spacing leading does not apply/],
       [['--checkpoint', uncond, '--steps', '51', '--png', png], /exceeds the model's T = 50/],
       [['--checkpoint', uncond, '--class', '1', '--png', png], /needs a class-conditional model/],

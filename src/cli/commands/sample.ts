@@ -17,7 +17,11 @@ import { resolve } from 'node:path';
 import { UsageError } from '../args.js';
 import type { Command } from '../command.js';
 
-import { CLI_SAMPLERS, INTEGER_SPACINGS, SAMPLER_FLAGS, TIME_SPACINGS, samplerOptionsFromFlags, samplerSpacing } from '../sampler_flags.js';
+import { CLI_SAMPLERS, CLI_SAMPLER_DESCRIPTORS, INTEGER_SPACINGS, SAMPLER_FLAGS, TIME_SPACINGS, samplerOptionsFromFlags, samplerSpacing } from '../sampler_flags.js';
+import { SIGMA_SCHEDULES } from '../../reference/samplers.js';
+
+/** The σ-space samplers (grid kind 'sigma': k-diffusion names). */
+const SIGMA_SAMPLERS = CLI_SAMPLER_DESCRIPTORS.filter((d) => d.grid === 'sigma').map((d) => d.name);
 
 /** Samplers that apply to the discrete VP process of a trained U-Net (read from the sampler descriptors). */
 export { CLI_SAMPLERS };
@@ -45,8 +49,11 @@ export const sampleCommand: Command = {
     the tensor tier's samplers (src/gpu/samplers.ts; the same samplers as the float64 reference).
 
     ddim and ddpm step along ddimTimesteps(T, steps, spacing) followed by 0 (spacing leading, trailing or
-    linspace; ddpm on a strided grid is the respaced chain of Nichol & Dhariwal). The other samplers integrate
-    from t = T to t = 1 on a grid uniform in time or in log-SNR (spacing time or logsnr) and end with x̂_0.
+    linspace; ddpm on a strided grid is the respaced chain of Nichol & Dhariwal). The σ-space samplers
+    (k-diffusion's names: euler, heun, dpm_2, lms, dpmpp_2m, … ; docs/samplers.md) run on a σ grid from the
+    model's σ_T to σ_1 (--sigmas karras|exponential|polyexponential|vp|discrete), then σ = 0, starting from
+    σ_T·z in σ-space (x/α). The other samplers integrate from t = T to t = 1 on a grid uniform in time or
+    in log-SNR (spacing time or logsnr) and end with x̂_0.
 
     A class-conditional model samples class --class (or classes i mod K when omitted); --guidance w applies
     classifier-free guidance. The initial noise and every random draw come from --seed.`,
@@ -56,6 +63,8 @@ export const sampleCommand: Command = {
     { name: 'steps', type: 'int', min: 1, max: 100_000, default: 50, description: 'Number of sampler steps' },
     { name: 'n', type: 'int', min: 1, max: 4096, default: 64, description: 'Number of images' },
     ...SAMPLER_FLAGS.map((f) => f.flag),
+    { name: 'sigmas', type: 'string', choices: SIGMA_SCHEDULES, description: `σ schedule of the σ-space samplers (${SIGMA_SAMPLERS.join(', ')}): karras (ρ = --rho, default 7), exponential, polyexponential (ρ = --rho, default 1), vp (continuous VP σ's), discrete (the model's own σ_t, --spacing linspace|leading|trailing); σ from the model's σ_T down to σ_1, then 0 (default karras)` },
+    { name: 'rho', type: 'number', description: 'ρ of --sigmas karras (default 7) or polyexponential (default 1)' },
     { name: 'spacing', type: 'string', choices: [...INTEGER_SPACINGS, ...TIME_SPACINGS], description: `Grid spacing: ${INTEGER_SPACINGS.join('|')} (integer-grid samplers: ddim, ddpm; default leading) or ${TIME_SPACINGS.join('|')} (others; default logsnr for dpm-solver, else time)` },
     { name: 'guidance', short: 'w', type: 'number', min: -1, description: 'Classifier-free guidance weight w (class-conditional models)' },
     { name: 'class', type: 'int', min: 0, description: 'Class label to sample (class-conditional models)' },
@@ -70,6 +79,7 @@ export const sampleCommand: Command = {
     'sample --checkpoint runs/mnist --sampler ddim --steps 50 --n 64 --seed 1 --png grid.png --ema',
     'sample -c runs/mnist --sampler ddpm --steps 1000 --variance beta --png ddpm.png',
     'sample -c runs/mnist-cond --sampler dpm-solver++2m --steps 20 --guidance 3 --class 7 --png sevens.png',
+    'sample -c golden/unet --sampler dpmpp_2m --sigmas karras --steps 20 --png x.png',
   ],
   async run(args, ctx) {
     const sampler = args.require<string>('sampler');
@@ -79,6 +89,10 @@ export const sampleCommand: Command = {
     const png = resolve(ctx.cwd, args.require<string>('png'));
     const samplerOptions = samplerOptionsFromFlags(sampler, (f) => (!args.given.has(f.name) ? undefined : f.type === 'boolean' ? args.boolean(f.name) : f.type === 'string' ? args.string(f.name) : args.number(f.name)));
     const { spacing, integer: ancestral } = samplerSpacing(sampler, args.string('spacing'));
+    const sigmaSpace = SIGMA_SAMPLERS.includes(sampler);
+    const sigmasName = args.string('sigmas');
+    if (!sigmaSpace && (sigmasName !== undefined || args.given.has('rho'))) throw new UsageError(`--${sigmasName !== undefined ? 'sigmas' : 'rho'} applies to the σ-space samplers only (${SIGMA_SAMPLERS.join(', ')})`);
+    if (sigmaSpace && args.given.has('spacing') && (sigmasName ?? 'karras') !== 'discrete') throw new UsageError('--spacing applies to --sigmas discrete only');
     const ckDir = await resolveCheckpoint(resolve(ctx.cwd, args.require<string>('checkpoint')));
 
     const tf = await import('@tensorflow/tfjs');
@@ -119,10 +133,31 @@ export const sampleCommand: Command = {
     const labels = K > 0 ? Array.from({ length: n }, (_, i) => cls ?? i % K) : null;
     const model = unetTensorModel(g, { labels, guidance });
 
-    const grid = ancestral ? ancestralTimeGrid(T, steps, spacing as 'leading') : Array.from(makeTimeGrid(process, steps, { spacing: spacing as 'time' }));
-    const total = grid.length - 1 + (ancestral ? 0 : 1);
+    let grid: number[];
+    if (sigmaSpace) {
+      const S = await import('../../reference/sigma.js');
+      const table = S.discreteSigmas(process.betas!);
+      const [lo, hi] = [table[0], table[table.length - 1]];
+      const name = sigmasName ?? 'karras';
+      const rho = args.number('rho');
+      try {
+        grid = Array.from(
+          name === 'karras' ? S.karrasSigmas(steps, lo, hi, rho ?? 7)
+          : name === 'exponential' ? S.exponentialSigmas(steps, lo, hi)
+          : name === 'polyexponential' ? S.polyexponentialSigmas(steps, lo, hi, rho ?? 1)
+          : name === 'vp' ? S.vpSigmas(steps)
+          : S.discreteScheduleSigmas(table, steps, { spacing: spacing as 'linspace', stepsOffset: spacing === 'leading' ? 1 : 0 }),
+        );
+      } catch (e) {
+        if (e instanceof Error && e.name === 'DiffusionInputError') throw new UsageError(`--sigmas ${name} --steps ${steps}: ${e.message}`);
+        throw e;
+      }
+      if (grid[0] > hi * (1 + 1e-12)) throw new UsageError(`--sigmas ${name}: σ_0 = ${grid[0]} exceeds the model's σ_T = ${hi}`);
+    } else grid = ancestral ? ancestralTimeGrid(T, steps, spacing as 'leading') : Array.from(makeTimeGrid(process, steps, { spacing: spacing as 'time' }));
+    const total = grid.length - 1 + (ancestral || sigmaSpace ? 0 : 1);
     const rng = new Rng(seed);
-    const x0 = tf.tensor2d(Float32Array.from(rng.normals(n * D)), [n, D]);
+    // σ-space samplers start from x̃ = σ_0·z (k-diffusion), the others from x_T = z.
+    const x0 = tf.tensor2d(Float32Array.from(rng.normals(n * D), (v) => (sigmaSpace ? v * grid[0] : v)), [n, D]);
     const bar = ctx.progress({ total, label: `sample ${sampler}` });
     const started = performance.now();
     let out: import('@tensorflow/tfjs').Tensor2D | null = null;
@@ -135,7 +170,7 @@ export const sampleCommand: Command = {
           bar.update(info.i + 1, { t: Math.round(info.tNext * 100) / 100 });
         },
       });
-      if (!ancestral) {
+      if (!ancestral && !sigmaSpace) {
         const xt = out;
         out = tf.tidy(() => modelX0(model, xt, grid[grid.length - 1]));
         xt.dispose();
@@ -156,7 +191,7 @@ export const sampleCommand: Command = {
       mean /= pixels.length;
       ctx.stdout.write(
         `wrote ${png} (${grid2.width}×${grid2.height}): ${n} images ${H}×${W}×${C}, ${sampler} ${grid.length - 1} steps` +
-          `${sampler === 'ddim' ? ` η=${samplerOptions.eta}` : ''}${ancestral ? ` spacing=${spacing}` : ` spacing=${spacing} + final x̂_0`}` +
+          `${sampler === 'ddim' ? ` η=${samplerOptions.eta}` : ''}${ancestral ? ` spacing=${spacing}` : sigmaSpace ? ` sigmas=${sigmasName ?? 'karras'} (σ ${grid[0].toPrecision(4)} → ${grid[grid.length - 2].toPrecision(4)} → 0)` : ` spacing=${spacing} + final x̂_0`}` +
           `${guidance !== undefined ? ` guidance w=${guidance}` : ''}${labels ? ` classes ${cls ?? `i mod ${K}`}` : ''}, ${which === 'ema' ? 'EMA' : 'raw'} weights of ${ckDir} (step ${g.step}), ` +
           `seed ${seed}, backend ${backend.name}, ${secs.toFixed(2)} s; pixel mean ${mean.toFixed(4)}, ${((100 * outside) / pixels.length).toFixed(2)}% outside [-1, 1] (clamped)\n`,
       );

@@ -71,7 +71,7 @@ const firstStepFullOrder: R.SamplerFn = (model, x, grid, o = {}) => {
 };
 
 // 3. lower_order_final missing: DPM-Solver++(3M) at full order up to the last step.
-const noLowerOrderFinal: R.SamplerFn = (model, x, grid, o = {}) => R.sampleDpmSolverPP3M(model, x, grid, { ...o, lowerOrderFinal: false });
+const noLowerOrderFinal: R.SamplerFn = (model, x, grid, o = {}) => R.sampleDpmSolverPP3M(model, x, grid, { ...(o as R.MultistepOptions), lowerOrderFinal: false });
 
 // 4. Multistep history wrong at the last step: the last step reuses the previous step's output
 //    (the buffer is not refreshed before the final update, so no model call at t_{N-1}).
@@ -132,7 +132,7 @@ const deisMixedVariables: R.SamplerFn = (model, x, grid, o = {}) => {
       return { base: good.base, w: R.taylorWeights(F, offs.map((v) => v * 0.5), 'taylor') };
     },
   };
-  return R.runMultistep(scheme, model, x, grid, o, 3);
+  return R.runMultistep(scheme, model, x, grid, o as R.MultistepOptions, 3);
 };
 
 // 8. Third-order multistep with half the second-derivative term: D2 = (D1_0 - D1_1)/(r0 + r1) ≈ h²m''/2
@@ -156,7 +156,7 @@ const halfSecondDerivative: R.SamplerFn = (model, x, grid, o = {}) => {
       return { base: F.base, w: w.map((wj, j) => wj - c2 * row2[j]) }; // removes half of c2·2!·row2
     },
   };
-  return R.runMultistep(scheme, model, x, grid, o, 3);
+  return R.runMultistep(scheme, model, x, grid, o as R.MultistepOptions, 3);
 };
 
 export const multistepBugs: BrokenScoreImpl[] = [

@@ -7,14 +7,15 @@
  */
 import type { DiffusionImpl, DiffusionModel, MixtureSpec, Process, SamplerFn } from '../interface.js';
 import { handwrittenAdapter } from '../impls/handwritten.js';
-import { scoreMembers } from '../impls/reference-score.js';
+import { scoreMembers, sigmaMembers } from '../impls/reference-score.js';
 import { scoreBugs } from './score-bugs.js';
 import * as R from '../../reference/index.js';
 import { named, noValidation } from './core-flags.js';
+import { noSigmaValidation } from './sigma-flags.js';
 
 const H = handwrittenAdapter;
 type Rows = Float64Array[];
-const HS: DiffusionImpl = { ...H, ...scoreMembers, name: 'handwritten + reference score members', precision: 'float64' };
+const HS: DiffusionImpl = { ...H, ...scoreMembers, ...sigmaMembers, name: 'handwritten + reference score members', precision: 'float64' };
 const refSampler = (n: string): SamplerFn => R.getSampler(n);
 const selfCheck = (id: string): DiffusionImpl => {
   const b = scoreBugs.find((x) => x.id === id);
@@ -219,7 +220,7 @@ function noScoreValidation(impl: DiffusionImpl): Partial<DiffusionImpl> {
 
 /** Score flag (and INPUT_VALIDATION) → an implementation with that bug. */
 export const SCORE_BUG_MODELS: Record<string, () => DiffusionImpl> = {
-  INPUT_VALIDATION: () => named('INPUT_VALIDATION', { ...noValidation(HS), ...noScoreValidation(HS) }),
+  INPUT_VALIDATION: () => named('INPUT_VALIDATION', { ...noValidation(HS), ...noScoreValidation(HS), ...noSigmaValidation(HS) }),
   SCORE_SIGN: () => named('SCORE_SIGN', HS, flipScore()),
   MIXTURE_WEIGHTS: () => named('MIXTURE_WEIGHTS', HS, mixtureVia((m) => equalWeights(m))),
   NOISY_MARGINAL: () => named('NOISY_MARGINAL', HS, mixtureVia(alphaCov)),

@@ -7,7 +7,9 @@
 import type { DiffusionImpl } from '../interface.js';
 import { CORE_BUG_MODELS } from './core-flags.js';
 import { SCORE_BUG_MODELS } from './score-flags.js';
+import { SIGMA_BUG_MODELS } from './sigma-flags.js';
+
 import { MULTISTEP_BUG_MODELS } from './multistep-flags.js';
 
 /** Flag → an implementation with that bug. */
-export const BUG_MODELS: Record<string, () => DiffusionImpl> = { ...CORE_BUG_MODELS, ...SCORE_BUG_MODELS, ...MULTISTEP_BUG_MODELS };
+export const BUG_MODELS: Record<string, () => DiffusionImpl> = { ...CORE_BUG_MODELS, ...SCORE_BUG_MODELS, ...SIGMA_BUG_MODELS, ...MULTISTEP_BUG_MODELS };

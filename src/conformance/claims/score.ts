@@ -158,6 +158,7 @@ const oracleFd: Claim = {
   title: 'mixture oracle: ∇log p_t equals central finite differences of log p_t; x̂_0 = (x + σ² s)/α (Tweedie)',
   catalog: 'claim 9 (G, D3)',
   requires: ['mixtureLogPdf', 'mixtureScore', 'mixturePosteriorMean'],
+  falseAlarmRate: 0,
   run(impl) {
     // Central differences with step h = 1e-5: truncation ≤ h²/6·max|∂³ log p| ≲ 1e-10·10/s_min³
     // ≈ 2e-8 (s_min = 0.2), roundoff ≈ 2u|log p|/h ≈ 1e-9 (|log p| ≤ 40). Bound 1e-6 (abs + rel):
@@ -200,6 +201,7 @@ const tweedieMc: Claim = {
   title: 'E[x_0|x_t] of the oracle equals a self-normalized importance-sampling posterior mean (data draws weighted by N(x_t; αx_0, σ²I))',
   catalog: 'claim 9 (G, D3)',
   requires: ['mixturePosteriorMean', 'mixtureScore'],
+  falseAlarmRate: FALSE_ALARM_RATE,
   heavy: true,
   run(impl) {
     const tr = new ErrorTracker('score.tweedie-mc');
@@ -259,6 +261,7 @@ const vincent: Claim = {
   title: 'J_DSM(θ) - J_ESM(θ) is the same constant for every θ of a linear score family (Vincent, 004 eq. 87)',
   catalog: 'claim 9 (F5)',
   requires: ['explicitScoreMatchingLoss', 'denoisingScoreMatchingLoss'],
+  falseAlarmRate: FALSE_ALARM_RATE,
   run(impl) {
     // Common random numbers: pairs (x'_i, z_i), x_i = x'_i + h z_i serve both losses. Per pair,
     // u_i(θ) = dsm_i(θ) - esm_i(θ); E[u(θ_j) - u(θ_0)] = 0 by Vincent. z-test with the sample SD.
@@ -295,6 +298,7 @@ const dpmDdim: Claim = {
   title: 'DPM-Solver-1 on the discrete schedule equals the DDIM η=0 step, step for step',
   catalog: 'claim 7 (E7, E2)',
   requires: ['scoreProcess', 'mixtureModel', 'scoreSampler', 'ddimStep'],
+  falseAlarmRate: 0,
   run(impl) {
     // Both are the exact exponential-integrator step for constant ε̂; they differ only in rounding.
     // DDIM forms x̂_0 = (x - σε)/α, amplifying rounding by 1/√ᾱ_T ≤ 160 (linear T=1000): ≲ 1e-13.
@@ -331,6 +335,7 @@ const ddpmExact: Claim = {
   title: 'DDPM with the exact denoiser reproduces the exact marginals: N(0,1) data with σ²=β, point mass with σ²=β̃ (all moments), mixture data (means)',
   catalog: 'claim 7 (E1, G)',
   requires: ['ddpmStep', 'mixturePosteriorMean'],
+  falseAlarmRate: FALSE_ALARM_RATE,
   run(impl) {
     const tr = new ErrorTracker('score.ddpm-exact');
     const betas = R.betaSchedule('linear', 200, { scaleToT: true });
@@ -475,6 +480,7 @@ const samplingKs: Claim = {
   title: 'every sampler run with the exact mixture oracle produces samples of p_{t_end} (two-sided KS and mean test per coordinate)',
   catalog: 'claim 8 (G, E3-E8)',
   requires: ['scoreProcess', 'mixtureModel', 'scoreSampler'],
+  falseAlarmRate: FALSE_ALARM_RATE,
   heavy: true,
   run(impl) {
     const tr = new ErrorTracker('score.sampling-distribution');
@@ -516,43 +522,89 @@ export function fittedOrder(steps: number[], errors: number[]): number {
   return -sxy / sxx;
 }
 
+/**
+ * Pre-asymptotic allowance of an observed order: the population slope between N and 4N is
+ * k + O(1/N); at the step counts of ORDER_CASES it is within 0.11 of k for every solver (measured
+ * on 256 paths: Euler 1.02, Heun 1.95, RK4 3.89, DPM-Solver-1/2/3 1.00/2.05/2.97, ++(2M) 2.03),
+ * and ±0.3 still separates order k from k ± 1. A deterministic premise, not a statistical one: the
+ * soak checks it over seeds.
+ */
 const ORDER_BAND = 0.3;
+
+/** Paths per order measurement: the RMS error over them estimates the population RMS error. */
+const ORDER_PATHS = 32;
+
+/**
+ * Observed order from per-path squared errors e²_ik (path i, step count N_k, k = 0..2 with N_k
+ * log-equispaced): p̂ = ½·log(M_0/M_2)/log(N_2/N_0), M_k = mean_i e²_ik (the RMS error's slope; the
+ * least-squares slope of 3 log-equispaced points is the end-point slope). Its standard error over
+ * the draw of the paths by the delta method: Var(log M_a - log M_b) ≈ Var_i(e²_ia/M_a - e²_ib/M_b)/n.
+ * Returns the order over (a, b) = (0, 2), the successive slopes s_01, s_12 and their SEs.
+ */
+export function rmsOrder(steps: number[], e2: number[][]): { p: number; se: number; s1: number; s2: number; seDiff: number } {
+  const n = e2.length;
+  const M = [0, 1, 2].map((k) => e2.reduce((a, e) => a + e[k], 0) / n);
+  const sd = (f: (e: number[]) => number) => {
+    const d = e2.map(f);
+    const m = d.reduce((a, b) => a + b, 0) / n;
+    return Math.sqrt(d.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1) / n);
+  };
+  const L = Math.log(steps[2] / steps[0]);
+  const L1 = Math.log(steps[1] / steps[0]);
+  const L2 = Math.log(steps[2] / steps[1]);
+  return {
+    p: Math.log(M[0] / M[2]) / (2 * L),
+    se: sd((e) => e[0] / M[0] - e[2] / M[2]) / (2 * L),
+    s1: Math.log(M[0] / M[1]) / (2 * L1),
+    s2: Math.log(M[1] / M[2]) / (2 * L2),
+    seDiff: sd((e) => (e[0] / M[0] - e[1] / M[1]) / (2 * L1) - (e[1] / M[1] - e[2] / M[2]) / (2 * L2)),
+  };
+}
 
 const odeOrder: Claim = {
   id: 'score.ode-order',
-  title: `PF-ODE solvers converge at their order: Euler 1, Heun 2, RK4 4, DPM-Solver-k k, DPM-Solver++(2M) 2 (fitted slope within ±${ORDER_BAND})`,
+  title: `PF-ODE solvers converge at their order: Euler 1, Heun 2, RK4 4, DPM-Solver-k k, DPM-Solver++(2M) 2 (RMS-error slope within ±${ORDER_BAND} + z·SE)`,
   catalog: 'claim 8 (E6, E7)',
   requires: ['scoreProcess', 'mixtureModel', 'scoreSampler'],
   heavy: true,
+  falseAlarmRate: FALSE_ALARM_RATE,
   run(impl) {
-    // Error = max |x_N - x_ref| over 8 paths of the VP PF-ODE from t=1 to 1e-3 for the 2-D mixture;
-    // x_ref = RK4 with 2000 steps (its own error, estimated against 1000 steps, must be < 1e-3 of
-    // the smallest measured error). Band ±0.3: the observed slope between N and 2N is
-    // k + O(1/N) in the asymptotic regime (the step counts are chosen there: successive slopes
-    // agree to 0.3), and ±0.3 still separates order k from k ± 1.
+    // Error of path i = |x_N - x_ref| for ORDER_PATHS paths of the VP PF-ODE from t=1 to 1e-3 for the
+    // 2-D mixture, x_T ~ N(0, I); x_ref = RK4 with 2000 steps (its own error, estimated against 1000
+    // steps, must be < 1e-3 of the smallest RMS error). The statistic is the slope of the RMS error
+    // (`rmsOrder`), not of the max over a few paths: a single path's error coefficient can nearly
+    // vanish (per-path slopes of DPM-Solver++(2M) range 1.3-2.4), and the max over 8 paths then
+    // switched paths between step counts — fitted order 1.647 at seed 5555555 (issue 21).
+    // Test: |p̂ - k| ≤ ORDER_BAND + z·SE(p̂), and the asymptotic regime |s_01 - s_12| ≤ ORDER_BAND +
+    // z·SE(s_01 - s_12). Given the band premise (population slope within ORDER_BAND of k), a correct
+    // solver fails only if an estimate is more than z standard errors from its population value:
+    // z from FALSE_ALARM_RATE over the 2·(number of cases) tests (Bonferroni), normal approximation
+    // of the delta method (n = 32 paths).
     const tr = new ErrorTracker('score.ode-order');
     const proc = impl.scoreProcess!('vp', VP);
-    const x0 = new R.Rng(FC_SEED + 6).normalBatch(8, 2);
+    const x0 = new R.Rng(FC_SEED + 6).normalBatch(ORDER_PATHS, 2);
     const modelEps = impl.mixtureModel!(MIX2, proc, 'eps');
     const rk4 = impl.scoreSampler!('ode-rk4');
     const ref = rk4(modelEps, x0, R.makeTimeGrid(proc, 2000));
     const refErr = maxAbsDiff(ref, rk4(modelEps, x0, R.makeTimeGrid(proc, 1000)));
+    const z = zTwoSided(bonferroni(FALSE_ALARM_RATE, 2 * ORDER_CASES.length));
     const notes: string[] = [];
     let smallest = Infinity;
     for (const c of ORDER_CASES) {
       const model = impl.mixtureModel!(MIX2, proc, c.output ?? 'eps');
-      const errs = c.steps.map((N) => maxAbsDiff(impl.scoreSampler!(c.sampler)(model, x0, R.makeTimeGrid(proc, N, { spacing: c.spacing })), ref));
-      smallest = Math.min(smallest, ...errs);
-      for (let i = 1; i < errs.length; i++) if (!(errs[i] < errs[i - 1])) tr.fail(`${c.sampler}: error does not shrink with steps (${errs.map((e) => e.toExponential(2)).join(', ')})`);
-      const s1 = Math.log2(errs[0] / errs[1]);
-      const s2 = Math.log2(errs[1] / errs[2]);
-      tr.atMost(`${c.sampler}: successive slopes ${s1.toFixed(2)}, ${s2.toFixed(2)} differ (asymptotic regime)`, Math.abs(s1 - s2), ORDER_BAND);
-      const p = fittedOrder(c.steps, errs);
-      tr.atMost(`${c.sampler}: |fitted order ${p.toFixed(3)} - ${c.order}|`, Math.abs(p - c.order), ORDER_BAND);
-      notes.push(`${c.sampler} (${c.spacing}, N=${c.steps.join('/')}): errors ${errs.map((e) => e.toExponential(2)).join('/')}, order ${p.toFixed(2)}`);
+      const outs = c.steps.map((N) => impl.scoreSampler!(c.sampler)(model, x0, R.makeTimeGrid(proc, N, { spacing: c.spacing })));
+      const e2 = x0.map((_, i) => outs.map((o) => o[i].reduce((a, v, j) => a + (v - ref[i][j]) ** 2, 0)));
+      const rms = [0, 1, 2].map((k) => Math.sqrt(e2.reduce((a, e) => a + e[k], 0) / e2.length));
+      if (!rms.every(Number.isFinite)) tr.fail(`${c.sampler}: non-finite errors (${rms.join(', ')})`);
+      smallest = Math.min(smallest, ...rms);
+      for (let i = 1; i < rms.length; i++) if (!(rms[i] < rms[i - 1])) tr.fail(`${c.sampler}: RMS error does not shrink with steps (${rms.map((e) => e.toExponential(2)).join(', ')})`);
+      const o = rmsOrder(c.steps, e2);
+      tr.atMost(`${c.sampler}: successive slopes ${o.s1.toFixed(2)}, ${o.s2.toFixed(2)} differ (asymptotic regime), band ${ORDER_BAND} + ${z.toFixed(2)}·${o.seDiff.toFixed(3)}`, Math.abs(o.s1 - o.s2), ORDER_BAND + z * o.seDiff);
+      tr.atMost(`${c.sampler}: |RMS order ${o.p.toFixed(3)} - ${c.order}|, band ${ORDER_BAND} + ${z.toFixed(2)}·${o.se.toFixed(3)}`, Math.abs(o.p - c.order), ORDER_BAND + z * o.se);
+      notes.push(`${c.sampler} (${c.spacing}, N=${c.steps.join('/')}): RMS errors ${rms.map((e) => e.toExponential(2)).join('/')}, order ${o.p.toFixed(2)} ± ${o.se.toFixed(3)}`);
     }
-    tr.atMost('reference solution error / smallest measured error', refErr / smallest, 1e-3);
-    return tr.result(notes.join('; '));
+    tr.atMost('reference solution error / smallest RMS error', refErr / smallest, 1e-3);
+    return tr.result(`false-alarm rate ${FALSE_ALARM_RATE} (${2 * ORDER_CASES.length} tests, z = ${z.toFixed(2)}); ${notes.join('; ')}`);
   },
 };
 
@@ -574,26 +626,49 @@ export const WEAK_CASES: { sampler: string; process: [string, Record<string, num
     ...(c.options ? { options: { ...c.options } } : {}),
   }));
 
+/**
+ * The weak-error contraction required from 10 to 40 steps: e(40) ≤ WEAK_RATIO·e(10) (weak order
+ * ≥ ½ over a 4× refinement). Premise, measured on the reference with n = 20000 paths per run:
+ * r(10), r(20), r(40) = 5.90, 0.564, 0.095 (Euler-Maruyama VP); 2.26, 0.790, 0.315 (VP reverse
+ * SDE); 0.495, 0.053, 0.015 (Euler-Maruyama VE); 1.35, 0.505, 0.228 (VE reverse SDE); 1.10, 0.269,
+ * 0.061 (predictor-corrector VE); -0.477, -0.276, -0.149 (stochastic InDI): e(40)/e(10) = 0.016,
+ * 0.14, 0.03, 0.17, 0.06, 0.31, all below ½, and every e(N) decreasing (premise of test (a)).
+ */
+const WEAK_RATIO = 0.5;
+
 const sdeWeak: Claim = {
   id: 'score.sde-weak-convergence',
-  title: 'stochastic samplers: the error of the output variance against the exact p_{t_end} shrinks as the step count grows (10 → 20 → 40 steps)',
+  title: `stochastic samplers: the error of the output variance against the exact p_{t_end} does not grow from 10 to 20 to 40 steps and contracts by at least ${WEAK_RATIO} from 10 to 40 steps, beyond Monte Carlo error`,
   catalog: 'claim 8 (E4, E5, E8)',
   requires: ['scoreProcess', 'mixtureModel', 'scoreSampler'],
   heavy: true,
+  falseAlarmRate: FALSE_ALARM_RATE,
   run(impl) {
-    // 1-D Gaussian data N(0.5, 0.2²), n = 3000 per run, exact target variance v_t = α²·0.04 + σ².
-    // Error e(N) = |v̂/v_t - 1| (SE ≈ √(2/n) = 0.026). Required: e(10) > e(20) > e(40), and the
-    // decrease from 10 to 40 steps exceeds z·√2·SE (z from FAR/k): the shrinkage is not noise.
+    // 1-D Gaussian data N(0.5, 0.2²), n paths per run, exact target variance v_t = α²·0.04 + σ².
+    // With Gaussian data the score is affine in x, so every sampler's output is exactly Gaussian
+    // and the sample variance is v_N·χ²_{n-1}/(n-1): r̂(N) = v̂/v_t - 1 has SE (1 + r(N))·√(2/(n-1)),
+    // estimated with r̂. Error e(N) = |r̂(N)|. Tests (each a one-sided z-test on a difference, SE
+    // √(SE_a² + c²SE_b²), which the common start x_T makes conservative: the runs are positively
+    // correlated; the fold |r̂| at most doubles a one-sided tail, so z is two-sided):
+    //   (a) no significant growth: e(20) - e(10) ≤ z·SE and e(40) - e(20) ≤ z·SE. The old strict
+    //       e(10) > e(20) > e(40) failed a correct sampler at the Monte Carlo floor (issue 21:
+    //       Euler-Maruyama VE 0.503 → 0.020 → 0.033 at seed 5555555, SE ≈ 0.026);
+    //   (b) contraction: e(40) - WEAK_RATIO·e(10) ≤ z·SE (premise: the population ratio is below
+    //       WEAK_RATIO, see above). A sampler converging to a wrong limit fails it: the
+    //       predictor-corrector step size not squared gives e = 1.32 → 1.29 → 1.12 (ratio 0.85),
+    //       which the old test (a significant decrease 10 → 40) let pass at seed 2222.
+    // z from FALSE_ALARM_RATE over the 3·(cases) tests (Bonferroni). n = 6000: SE(e(40) - ½e(10))
+    // ≈ 0.04 for errors ≈ 1, so the wrong-limit sampler above fails by > 5 SE beyond z.
     const tr = new ErrorTracker('score.sde-weak-convergence');
     const spec: MixtureSpec = { weights: [1], means: [0.5], stds: [0.2] };
-    const n = 3000;
-    const se = Math.sqrt(2 / n);
-    const z = zTwoSided(bonferroni(FALSE_ALARM_RATE, WEAK_CASES.length));
+    const n = 6000;
+    const se1 = Math.sqrt(2 / (n - 1));
+    const z = zTwoSided(bonferroni(FALSE_ALARM_RATE, 3 * WEAK_CASES.length));
     const notes: string[] = [];
     WEAK_CASES.forEach((c, k) => {
       const proc = impl.scoreProcess!(c.process[0], c.process[1]);
       const model = impl.mixtureModel!(spec, proc, c.output ?? 'eps');
-      const errs = [10, 20, 40].map((N) => {
+      const rs = [10, 20, 40].map((N) => {
         const rng = new R.Rng(FC_SEED + 200 + k);
         const grid = R.makeTimeGrid(proc, N);
         const t0 = grid[0];
@@ -604,16 +679,20 @@ const sdeWeak: Claim = {
         const tEnd = grid[N];
         const vt = proc.alpha(tEnd) ** 2 * 0.04 + proc.sigma(tEnd) ** 2;
         const xs = out.map((r) => r[0]);
+        if (!xs.every(Number.isFinite)) tr.fail(`${c.sampler} (${c.process[0]}), ${N} steps: non-finite samples`);
         const mean = xs.reduce((a, b) => a + b, 0) / n;
         const v = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
-        return Math.abs(v / vt - 1);
+        return v / vt - 1;
       });
+      const e = rs.map(Math.abs);
+      const se = rs.map((r) => (1 + r) * se1);
       const label = `${c.sampler} (${c.process[0]})`;
-      if (!(errs[0] > errs[1] && errs[1] > errs[2])) tr.fail(`${label}: variance error does not shrink with steps: ${errs.map((e) => e.toFixed(3)).join(', ')}`);
-      tr.atMost(`${label}: z·√2·SE / (e(10) - e(40))`, (z * Math.SQRT2 * se) / (errs[0] - errs[2]), 1);
-      notes.push(`${label}: |v̂/v-1| = ${errs.map((e) => e.toFixed(3)).join(' → ')}`);
+      tr.atMost(`${label}: variance error grows 10 → 20 steps, e(20) - e(10) = ${(e[1] - e[0]).toFixed(3)} vs z·SE`, e[1] - e[0], z * Math.hypot(se[0], se[1]));
+      tr.atMost(`${label}: variance error grows 20 → 40 steps, e(40) - e(20) = ${(e[2] - e[1]).toFixed(3)} vs z·SE`, e[2] - e[1], z * Math.hypot(se[1], se[2]));
+      tr.atMost(`${label}: no contraction 10 → 40 steps, e(40) - ${WEAK_RATIO}·e(10) = ${(e[2] - WEAK_RATIO * e[0]).toFixed(3)} vs z·SE`, e[2] - WEAK_RATIO * e[0], z * Math.hypot(se[2], WEAK_RATIO * se[0]));
+      notes.push(`${label}: v̂/v-1 = ${rs.map((r) => r.toFixed(3)).join(' → ')}`);
     });
-    return tr.result(notes.join('; '));
+    return tr.result(`false-alarm rate ${FALSE_ALARM_RATE} (${3 * WEAK_CASES.length} z-tests, z = ${z.toFixed(2)}, n = ${n}); ${notes.join('; ')}`);
   },
 };
 
@@ -625,6 +704,7 @@ const langevinSeed: Claim = {
   title: 'Langevin on 004 §3.1 mixture 0.6·N(2,0.5²)+0.4·N(-2,0.2²): unadjusted Langevin keeps p (stationarity) and annealed Langevin from noise reaches p (KS)',
   catalog: 'claim 8 (E3; 004 §3.1)',
   requires: ['scoreProcess', 'mixtureModel', 'scoreSampler'],
+  falseAlarmRate: FALSE_ALARM_RATE,
   heavy: true,
   run(impl) {
     // Unadjusted Langevin is biased by O(τ) (stationary variance s²/(1-τ/(2s²)) for a Gaussian
@@ -664,31 +744,51 @@ export const ROUND_TRIP_CASES: { sampler: string; order: number; steps: number[]
 
 const pfOdeInvertible: Claim = {
   id: 'score.pf-ode-invertible',
-  title: 'PF-ODE encode (t_min → 1) then decode (1 → t_min) returns x; the round-trip error shrinks at least at the solver order',
+  title: 'PF-ODE encode (t_min → 1) then decode (1 → t_min) returns x; the RMS round-trip error shrinks at least at the solver order',
   catalog: 'claim 10 (E6, E7)',
   requires: ['scoreProcess', 'mixtureModel', 'scoreSampler'],
+  falseAlarmRate: FALSE_ALARM_RATE,
   run(impl) {
-    // Round-trip error of an order-k one-step method is O(h^k): per doubling it must fall by at
-    // least 2^{k-0.5} (0.5 below the order for pre-asymptotic terms), and at the finest grid be
-    // ≤ 1e-3, 0.1% of the data scale (component SDs 0.55-0.77).
+    // Round-trip error of an order-k one-step method is O(h^k): per doubling the RMS error over
+    // ORDER_PATHS paths must fall by at least 2^{k-0.5} (0.5 below the order for pre-asymptotic
+    // terms; the measured population slopes are ≈ k+1 for Heun/DPM-Solver-2, k+1 for RK4 and k for
+    // DPM-Solver-3, whose slopes on 256 paths were 2.95-3.12), allowing z standard errors of the
+    // slope over the draw of the paths (delta method, as `rmsOrder`; z from FALSE_ALARM_RATE over the
+    // 8 tests). The old statistic, the max over 8 paths, has the near-cancelling-path problem of
+    // score.ode-order (issue 21): its ratio reached 0.80 of the limit on some draws. At the finest
+    // grid the largest path error must be ≤ 1e-3, 0.1% of the data scale (component SDs
+    // 0.55-0.77); the largest over 256 paths was 5.0e-4 (DPM-Solver-2).
     const tr = new ErrorTracker('score.pf-ode-invertible');
     const proc = impl.scoreProcess!('vp', VP);
     const mix = mixOf(MIX2);
-    const x = R.sampleMixture(R.noisyMixture(mix, proc.alpha(proc.tMin), proc.sigma(proc.tMin)), 8, new R.Rng(FC_SEED + 8));
+    const x = R.sampleMixture(R.noisyMixture(mix, proc.alpha(proc.tMin), proc.sigma(proc.tMin)), ORDER_PATHS, new R.Rng(FC_SEED + 8));
+    const z = zTwoSided(bonferroni(FALSE_ALARM_RATE, 2 * ROUND_TRIP_CASES.length));
     const notes: string[] = [];
     for (const c of ROUND_TRIP_CASES) {
       const model = impl.mixtureModel!(MIX2, proc, 'eps');
       const s = impl.scoreSampler!(c.sampler);
-      const errs = c.steps.map((N) => {
+      const e2 = c.steps.map((N) => {
         const down = Array.from(R.makeTimeGrid(proc, N, { spacing: c.spacing }));
         const up = down.slice().reverse();
-        return maxAbsDiff(s(model, s(model, x, up), down), x);
+        const back = s(model, s(model, x, up), down);
+        return x.map((xi, i) => back[i].reduce((a, v, j) => a + (v - xi[j]) ** 2, 0));
       });
-      for (let i = 1; i < errs.length; i++) tr.atMost(`${c.sampler}: e(${c.steps[i]})·2^{k-0.5}/e(${c.steps[i - 1]})`, (errs[i] * 2 ** (c.order - 0.5)) / errs[i - 1], 1);
-      tr.atMost(`${c.sampler}: round-trip error at ${c.steps[2]} steps`, errs[2], 1e-3);
-      notes.push(`${c.sampler}: ${errs.map((e) => e.toExponential(2)).join(' → ')}`);
+      const n = x.length;
+      const M = e2.map((e) => e.reduce((a, b) => a + b, 0) / n);
+      if (!M.every(Number.isFinite)) tr.fail(`${c.sampler}: non-finite round-trip errors`);
+      for (let k = 1; k < c.steps.length; k++) {
+        const L = Math.log(c.steps[k] / c.steps[k - 1]);
+        const slope = Math.log(M[k - 1] / M[k]) / (2 * L);
+        const d = e2[k].map((_, i) => e2[k - 1][i] / M[k - 1] - e2[k][i] / M[k]);
+        const md = d.reduce((a, b) => a + b, 0) / n;
+        const se = Math.sqrt(d.reduce((a, b) => a + (b - md) ** 2, 0) / (n - 1) / n) / (2 * L);
+        tr.atMost(`${c.sampler}: RMS round-trip slope ${slope.toFixed(3)} from ${c.steps[k - 1]} to ${c.steps[k]} steps below ${c.order} - 0.5 by`, c.order - 0.5 - slope, z * se);
+      }
+      const worstFinest = Math.sqrt(Math.max(...e2[2]));
+      tr.atMost(`${c.sampler}: largest round-trip error at ${c.steps[2]} steps`, worstFinest, 1e-3);
+      notes.push(`${c.sampler}: RMS ${M.map((m) => Math.sqrt(m).toExponential(2)).join(' → ')}`);
     }
-    return tr.result(notes.join('; '));
+    return tr.result(`false-alarm rate ${FALSE_ALARM_RATE} (${2 * ROUND_TRIP_CASES.length} slope z-tests, z = ${z.toFixed(2)}, ${ORDER_PATHS} paths); ${notes.join('; ')}`);
   },
 };
 
@@ -700,6 +800,7 @@ const guidanceIdentities: Claim = {
   title: 'CFG with w=0 is the conditional model; CFG is affine in w; classifier guidance with w=0 is the unconditional model and with w=1 and the Bayes-optimal classifier is the class-conditional model',
   catalog: 'claim 11 (E9)',
   requires: ['scoreProcess', 'mixtureModel', 'classifierGuidance', 'classifierFreeGuidance'],
+  falseAlarmRate: 0,
   run(impl) {
     const tr = new ErrorTracker('score.guidance-identities');
     const proc = impl.scoreProcess!('vp', VP);
@@ -746,6 +847,7 @@ const guidanceSampling: Claim = {
   title: 'classifier guidance (w=1, Bayes-optimal noisy classifier) samples the class-conditional mixture; CFG w=0 likewise (KS + mean)',
   catalog: 'claim 11 (E9)',
   requires: ['scoreProcess', 'mixtureModel', 'scoreSampler', 'classifierGuidance', 'classifierFreeGuidance'],
+  falseAlarmRate: FALSE_ALARM_RATE,
   heavy: true,
   run(impl) {
     const tr = new ErrorTracker('score.guidance-sampling');
@@ -782,6 +884,7 @@ const indiDdim: Claim = {
   title: 'the deterministic InDI step (004 eq. 64) equals the DDIM / DPM-Solver-1 step on the linear-interpolation process, step for step',
   catalog: 'claim 7 (E8, E7)',
   requires: ['scoreProcess', 'mixtureModel', 'scoreSampler'],
+  falseAlarmRate: 0,
   run(impl) {
     // α = 1-t, σ = t: DDIM gives x_s = α_s x̂_0 + (σ_s/σ_t)(x_t - α_t x̂_0) = (s/t) x_t + (1 - s/t) x̂_0.
     const tr = new ErrorTracker('score.indi-equals-ddim');

@@ -3,7 +3,7 @@
  * members of src/conformance/interface.ts for mixtures, processes, samplers, guidance and score matching.
  * Mixtures are passed as plain specs; each spec object is built once (WeakMap cache).
  */
-import type { Arr, DiffusionImpl, MixtureSpec } from '../interface.js';
+import type { Arr, DiffusionImpl, MixtureSpec, Spacing } from '../interface.js';
 import * as R from '../../reference/index.js';
 import { referenceImpl } from './reference.js';
 
@@ -52,8 +52,34 @@ export const scoreMembers: Partial<DiffusionImpl> = {
   denoisingScoreMatchingLoss: (score, clean, sigma, noise) => R.denoisingScoreMatchingLoss(score, clean, sigma, noise),
 };
 
+/** σ schedules by name (the interface's sigmaSchedule). */
+export function sigmaScheduleOf(name: string, n: number, o: Record<string, number> = {}): Float64Array {
+  switch (name) {
+    case 'karras':
+      return R.karrasSigmas(n, o.sigmaMin, o.sigmaMax, o.rho ?? 7);
+    case 'exponential':
+      return R.exponentialSigmas(n, o.sigmaMin, o.sigmaMax);
+    case 'polyexponential':
+      return R.polyexponentialSigmas(n, o.sigmaMin, o.sigmaMax, o.rho ?? 1);
+    case 'vp':
+      return R.vpSigmas(n, o);
+    default:
+      throw new R.DiffusionInputError('name', name, "unknown σ schedule; expected 'karras', 'exponential', 'polyexponential' or 'vp'");
+  }
+}
+
+/** The σ-space members (issue 14; src/reference/sigma.ts); the σ-space samplers are in the registry (scoreSampler). */
+export const sigmaMembers: Partial<DiffusionImpl> = {
+  sigmaSchedule: (name, n, o) => sigmaScheduleOf(name, n, o),
+  discreteScheduleSigmas: (betas, n, spacing: Spacing) => R.discreteScheduleSigmas(R.discreteSigmas(betas), n, { spacing, stepsOffset: spacing === 'leading' ? 1 : 0 }),
+  sigmasToTimesteps: (betas, sigmas, mapping) => R.sigmasToTimesteps(R.discreteSigmas(betas), sigmas, mapping),
+  ancestralStep: (f, t, eta) => R.ancestralStep(f, t, eta),
+  sigmaDenoiser: (model) => R.modelDenoiser(model),
+};
+
 export const referenceScoreImpl: DiffusionImpl = {
   ...referenceImpl,
   name: 'reference (float64) + score family',
   ...scoreMembers,
+  ...sigmaMembers,
 };

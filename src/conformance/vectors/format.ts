@@ -51,6 +51,11 @@ export const OPS = {
   samplerStep: { args: ['sampler', 'process', 'model', 'x', 'timeGrid', 'options'], outputs: ['out'], members: ['scoreProcess', 'scoreSampler'] },
   classifierGuidedEps: { args: ['process', 'model', 'classifierGrad', 'w', 'x', 't'], outputs: ['out'], members: ['scoreProcess', 'classifierGuidance'] },
   classifierFreeGuidedEps: { args: ['process', 'condModel', 'uncondModel', 'w', 'x', 't'], outputs: ['out'], members: ['scoreProcess', 'classifierFreeGuidance'] },
+  // ---- σ-space (issue 14; src/conformance/vectors/families-sigma.ts) ----
+  sigmaSchedule: { args: ['name', 'n', 'options'], outputs: ['out'] },
+  discreteScheduleSigmas: { args: ['betas', 'n', 'spacing'], outputs: ['out'] },
+  ancestralStep: { args: ['sigmaFrom', 'sigmaTo', 'eta'], outputs: ['sigmaDown', 'sigmaUp'] },
+  kSamplerRun: { args: ['sampler', 'model', 'x', 'sigmas', 'options'], outputs: ['out'], members: ['scoreProcess', 'scoreSampler'] },
 } as const;
 
 /** The interface members an operation needs (derived operations list theirs; the others are a member of the same name). */
@@ -62,6 +67,7 @@ export function opMembers(op: OpName): readonly string[] {
 /** Operations of the score family: real-valued times (not the papers' integer t), specs as inputs. */
 export const SCORE_OPS: ReadonlySet<OpName> = new Set<OpName>([
   'mixtureLogPdf', 'mixtureScore', 'mixturePosteriorMean', 'explicitScoreMatchingLoss', 'denoisingScoreMatchingLoss', 'processCoefficients', 'mixtureModelOutput', 'samplerStep', 'classifierGuidedEps', 'classifierFreeGuidedEps',
+  'sigmaSchedule', 'ancestralStep', 'kSamplerRun',
 ]);
 
 export type OpName = keyof typeof OPS;
@@ -406,6 +412,51 @@ export const FLAG_NOTES: Record<string, FlagNote> = {
     description: 'The denoising target is ∇_x log q_σ(x|x\') = -(x - x\')/σ² = -z/σ (004 eqs. 84-85). Seed 004 eq. (84) writes ∇q(x|x\') (the density\'s gradient, q·∇log q).',
     effect: 'The target is scaled by the density value q_σ(x|x\'): the minimizer is not the score.',
     seenIn: 'seed 004 eq. (84)',
+  },
+  KARRAS_RHO_POWER: {
+    bugType: 'σ schedule',
+    description: 'Karras et al. eq. 5: σ_i = (σ_max^{1/ρ} + i/(n-1)(σ_min^{1/ρ} - σ_max^{1/ρ}))^ρ. The bug returns the ramp without the final power ρ.',
+    effect: 'The σ range is wrong (σ_max^{1/ρ} … σ_min^{1/ρ}, e.g. 1.87 … 0.41 for 80 … 0.002): the sampler starts far from its noise level and never reaches σ_min.',
+    seenIn: 'ports of k-diffusion get_sigmas_karras',
+  },
+  SIGMA_FINAL_ZERO: {
+    bugType: 'σ grid',
+    description: 'A σ schedule ends with exactly one appended σ = 0. The bug appends 0 to a schedule that already ends at 0 (or forgets it).',
+    effect: 'A doubled 0 is a zero-length last step (h = 0: the state is never denoised, or 0/0); a missing 0 leaves σ_min noise in the output.',
+    seenIn: 'schedulers that append the final sigma on top of a schedule that already has it',
+  },
+  ANCESTRAL_CLAMP: {
+    bugType: 'ancestral split',
+    description: 'σ_up = min(σ_to, η·√(σ_to²(σ_from² - σ_to²)/σ_from²)), σ_down = √(σ_to² - σ_up²). The bug drops the min.',
+    effect: 'For η > 1 (or by float32 rounding when σ_from ≫ σ_to) σ_up > σ_to and σ_down = √(negative) = NaN.',
+    seenIn: 'Euler-ancestral / DPM2-ancestral ports in float32 (cosine schedules)',
+  },
+  ANCESTRAL_NOISE_LEVEL: {
+    bugType: 'ancestral step',
+    description: 'An ancestral σ-space step moves deterministically to σ_down and adds S_noise·σ_up·z. The bug adds σ_to·z (or σ_from·z).',
+    effect: 'Too much noise at every step: samples too wide.',
+  },
+  HEUN_SECOND_STAGE_SIGMA: {
+    bugType: 'Runge-Kutta stage',
+    description: "EDM Algorithm 2: Heun's corrector evaluates D at (x_{i+1}, σ_{i+1}). The bug evaluates it at σ̂ (the step's start).",
+    effect: 'First order instead of second; biased samples at few steps.',
+  },
+  DPMPP_2M_FINAL_ORDER: {
+    bugType: 'multistep order',
+    description: 'DPM-Solver++(2M) drops to first order on the last step when it ends at σ = 0 (h = ∞ there). The bug keeps the second-order correction.',
+    effect: 'r = h_{N-1}/h_N = 0: ∞·(D - D_old) = NaN/∞ at the last step (or, ending at a small σ_min, an unstable last step for < 10-15 steps).',
+    seenIn: 'DPM-Solver++ multistep schedulers without lower_order_final',
+  },
+  LMS_COEFFICIENTS: {
+    bugType: 'multistep coefficients',
+    description: 'LMS in σ integrates the Lagrange basis over [σ_i, σ_{i+1}] on the actual (non-uniform) grid. The bug uses constant-step Adams-Bashforth weights.',
+    effect: 'Wrong steps on Karras grids; the order drops to 1-2.',
+  },
+  DPMPP_3M_SECOND_DERIVATIVE: {
+    bugType: 'multistep coefficients',
+    description: "DPM-Solver++(3M): with d₂ = (δ₀ - δ₁)/(r₀ + r₁) ≈ ½h²D'', the Taylor term of the exponential integrator is -2φ₃d₂ ('taylor' variant). k-diffusion's sample_dpmpp_3m_sde (and DPM-Solver's 3M update) uses -φ₃d₂: vectors of variant 'k-diffusion' follow that, of variant 'taylor' the full term.",
+    effect: "Half the second-derivative term: the ODE limit is second order, not third.",
+    seenIn: 'k-diffusion sample_dpmpp_3m_sde; DPM-Solver multistep_dpm_solver_third_order_update',
   },
   INPUT_VALIDATION: {
     bugType: 'missing check',

@@ -29,6 +29,11 @@ export async function generateVectorTexts(impl?: DiffusionImpl): Promise<Map<str
   for (const [file, fn] of SCORE_FAMILIES) {
     out.set(file, `${stringifyVectors(fn(impl ?? referenceScoreImpl).file())}\n`);
   }
+  const { SIGMA_FAMILIES } = await import('./families-sigma.js');
+  const { referenceSigmaImpl } = await import('../impls/reference-sigma.js');
+  for (const [file, fn] of SIGMA_FAMILIES) {
+    out.set(file, `${stringifyVectors(fn(impl ?? referenceSigmaImpl).file())}\n`);
+  }
   out.set('schema/vectors.schema.json', `${stringifyVectors(VECTOR_SCHEMA)}\n`);
   return out;
 }

@@ -164,6 +164,46 @@ export function replayRng(noise: unknown): R.Rng {
   return rng as unknown as R.Rng;
 }
 
+/** The VE process that carries σ-space fixtures (α = 1, σ(t) = σ; covers σ ∈ [1e-3, 1e3]). */
+export const SIGMA_SPACE_VE = { sigmaMin: 1e-3, sigmaMax: 1e3 };
+
+/**
+ * A σ-space vector's model: {kind: 'given', value} = D(x̃; σ_0) at the run's input only, or {kind:
+ * 'mixture', mixture} = the exact denoiser E[x_0 | x_0 + σε = x̃] of that mixture, as an x0-model on
+ * the implementation's VE process (σ read back as process.sigma(t)).
+ */
+export function sigmaFixtureModel(specIn: unknown, process: Process, anchor: { x: ArrayLike<number>; sigma: number }): DiffusionModel {
+  if (!isObj(specIn)) throw new TypeError(`not a model spec: ${JSON.stringify(specIn)}`);
+  const spec = specIn as { kind: string; value?: number[]; mixture?: MixtureSpec };
+  if (spec.kind === 'given') {
+    const value = Float64Array.from(spec.value ?? []);
+    return {
+      process,
+      output: 'x0',
+      apply: (rows, t) => {
+        const s = process.sigma(t);
+        const ok = rows.length === 1 && near(s, anchor.sigma) && Array.from(rows[0]).every((v, i) => near(v, anchor.x[i]));
+        if (!ok) throw new Error(`the vector gives D only at the run's input (x̃, σ = ${anchor.sigma}); it was evaluated at σ = ${s}`);
+        return [Float64Array.from(value)];
+      },
+    };
+  }
+  if (spec.kind === 'mixture') {
+    let mix: R.GaussianMixture | null = null;
+    return {
+      process,
+      output: 'x0',
+      apply: (rows, t) => {
+        mix ??= R.makeMixture(spec.mixture!);
+        const out = R.mixturePosteriorMean(mix, 1, process.sigma(t), rows.map((r) => Float64Array.from(r))) as Float64Array[];
+        if (fixtureHook.onOutput) fixtureHook.onOutput(fixtureHook.count++, out);
+        return out;
+      },
+    };
+  }
+  throw new TypeError(`unknown model kind ${JSON.stringify(spec.kind)}`);
+}
+
 function row(x: unknown): Float64Array {
   return Float64Array.from(x as ArrayLike<number>);
 }
@@ -212,6 +252,18 @@ export const BRIDGES: Record<string, Bridge> = {
     const { noise, ...rest } = (options ?? {}) as Record<string, unknown>;
     const fn = impl.scoreSampler!(sampler as string);
     const out = fn(m, [x0], grid, { ...rest, rng: noise === undefined ? undefined : replayRng(noise) });
+    if (!Array.isArray(out) || out.length !== 1) throw new Error(`the sampler returned ${Array.isArray(out) ? `a batch of ${out.length}` : typeof out}, expected a batch of 1`);
+    return out[0];
+  },
+  kSamplerRun: (impl, [sampler, model, x, sigmas, options]) => {
+    // σ-space: the fixture is the denoiser D(x̃; σ) itself. It reaches the sampler as an x0-model on a VE
+    // process (α = 1, σ(t) = σ), the implementation's own scoreProcess('ve', SIGMA_SPACE_VE).
+    const p = implProcess(impl, { kind: 've', options: SIGMA_SPACE_VE });
+    const grid = Array.from(sigmas as ArrayLike<number>);
+    const x0 = row(x);
+    const m = sigmaFixtureModel(model, p, { x: x0, sigma: grid[0] });
+    const { noise, ...rest } = (options ?? {}) as Record<string, unknown>;
+    const out = impl.scoreSampler!(sampler as string)(m, [x0], grid, { ...rest, rng: noise === undefined ? undefined : replayRng(noise) });
     if (!Array.isArray(out) || out.length !== 1) throw new Error(`the sampler returned ${Array.isArray(out) ? `a batch of ${out.length}` : typeof out}, expected a batch of 1`);
     return out[0];
   },

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { Matrix, inverse } from 'ml-matrix';
-import { ErrorTracker, FALSE_ALARM_RATE, FC_SEED, bonferroni, unitRoundoff, zTwoSided, type Claim } from '../../harness.js';
+import { ErrorTracker, FALSE_ALARM_RATE, FC_SEED, bonferroni, unitRoundoff, zTwoSided, type Claim, underflowFloor } from '../../harness.js';
 import { Rng } from '../../../reference/rng.js';
 import { arbSchedule, arbVec, assertProperty, closeVec, combined, cosineBetas, fcParams, linearBetas, Sched, TINY, vec, withT, zeros } from './helpers.js';
 
@@ -33,9 +33,10 @@ export const posteriorMoments: Claim = {
   title: 'q(x_{t-1}|x_t,x_0) from qPosterior equals Bayes\' rule (C4, ml-matrix) on q(x_{t-1}|x_0)·q(x_t|x_{t-1}), matches Monte Carlo moments of the forward chain, equals the ε-form (C2), and has the clipped log variance at t = 1 (C3)',
   catalog: 'claim 3 (C1, C2, C3, C4)',
   requires: ['qPosterior', 'predictEpsFromX0'],
+  falseAlarmRate: FALSE_ALARM_RATE,
   heavy: true,
   run(impl) {
-    const tr = new ErrorTracker(this.id);
+    const tr = new ErrorTracker(this.id, underflowFloor(impl));
     const u = unitRoundoff(impl);
     const d = 3;
     // (i) exact: Bayes through ml-matrix on generated schedules, t and data.
@@ -100,7 +101,7 @@ export const posteriorMoments: Claim = {
       { name: 'constant β=0.3 T=6', betas: new Float64Array(6).fill(0.3), ts: [2, 6] },
     ];
     const N = 6000;
-    const mc = new ErrorTracker(this.id);
+    const mc = new ErrorTracker(this.id, underflowFloor(impl));
     const dm = 4;
     const nTests = configs.reduce((k, c) => k + c.ts.length, 0) * dm * 4;
     const zMax = zTwoSided(bonferroni(FALSE_ALARM_RATE, nTests));
