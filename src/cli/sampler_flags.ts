@@ -32,10 +32,14 @@ interface SamplerFlag {
   variants: { option: OptionSpec; samplers: string[] }[];
 }
 
-/** The part of a spec that must agree between samplers sharing a flag: type and admissible range. */
+/** The admissible range of a spec (type, values, bounds). */
 const rangeKey = (o: OptionSpec) => JSON.stringify({ type: o.type, values: o.values, min: o.min, minExclusive: o.minExclusive, max: o.max });
 
-/** One flag per option name of the CLI samplers (the same name must mean the same spec). */
+/**
+ * One flag per option name of the CLI samplers. Samplers sharing a name must agree on its type;
+ * where their ranges differ (lms's order ≤ 4, the multistep solvers' ≤ 3; solverType's values), the
+ * flag admits the union and the chosen sampler's own spec checks the value (parseSamplerOptions).
+ */
 export const SAMPLER_FLAGS: readonly SamplerFlag[] = (() => {
   const byName = new Map<string, SamplerFlag>();
   for (const d of CLI_SAMPLER_DESCRIPTORS) {
@@ -43,7 +47,7 @@ export const SAMPLER_FLAGS: readonly SamplerFlag[] = (() => {
       if (o.name in CLI_FIXED_OPTIONS) continue;
       const seen = byName.get(o.name);
       if (seen) {
-        if (rangeKey(seen.option) !== rangeKey(o)) throw new Error(`sampler option '${o.name}' has different types or ranges in ${seen.samplers[0]} and ${d.name}: rename one (the CLI has one flag per name)`);
+        if (seen.option.type !== o.type) throw new Error(`sampler option '${o.name}' has different types in ${seen.samplers[0]} and ${d.name}: rename one (the CLI has one flag per name)`);
         seen.samplers.push(d.name);
         const v = seen.variants.find((x) => JSON.stringify(x.option) === JSON.stringify(o));
         if (v) v.samplers.push(d.name);
@@ -56,12 +60,14 @@ export const SAMPLER_FLAGS: readonly SamplerFlag[] = (() => {
   for (const f of byName.values()) {
     const o = f.option;
     const dflt = (x: OptionSpec) => (x.default === undefined ? '' : `; default ${String(x.default)}`);
+    const oneRange = f.variants.every((v) => rangeKey(v.option) === rangeKey(o));
+    const choices = [...new Set(f.variants.flatMap((v) => v.option.values ?? []))];
     f.flag = {
       name: kebab(o.name),
       type: o.type === 'integer' ? 'int' : o.type === 'number' ? 'number' : o.type === 'boolean' ? 'boolean' : 'string',
-      ...(o.type === 'enum' ? { choices: o.values } : {}),
-      ...(o.min !== undefined && !o.minExclusive ? { min: o.min } : {}),
-      ...(o.max !== undefined ? { max: o.max } : {}),
+      ...(o.type === 'enum' ? { choices } : {}),
+      ...(oneRange && o.min !== undefined && !o.minExclusive ? { min: o.min } : {}),
+      ...(oneRange && o.max !== undefined ? { max: o.max } : {}),
       description: f.variants.map((v) => `${v.samplers.join(', ')}: ${v.option.doc} (${describeRange(v.option)}${dflt(v.option)})`).join('; '),
     };
   }
