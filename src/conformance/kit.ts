@@ -20,9 +20,11 @@ import type { DiffusionImpl } from './interface.js';
 import { applicable, missingMembers, setSeed, type Claim } from './harness.js';
 import { coreClaims } from './claims/core.js';
 import { scoreClaims } from './claims/score.js';
+import { sigmaClaims } from './claims/sigma.js';
+import { multistepClaims } from './claims/multistep.js';
 
-/** The claims run by default: every claim of the property suite. */
-export const DEFAULT_CLAIMS: Claim[] = [...coreClaims, ...scoreClaims];
+/** The claims run by default: every claim of the property suite (core, score, σ-space, multistep/flow). */
+export const DEFAULT_CLAIMS: Claim[] = [...coreClaims, ...scoreClaims, ...sigmaClaims, ...multistepClaims];
 import { OPS, callOp, compareOutput, decodeNumber, opMembers, type OpName, type VectorCase, type VectorFile, type VectorGroup } from './vectors/format.js';
 
 export type { VectorFile, VectorCase, VectorGroup } from './vectors/format.js';

@@ -1,5 +1,5 @@
 /**
- * The soak run (issue 21): every claim (core and score) on the float64 reference and on the tensor
+ * The soak run (issue 21): every claim (core, score, σ-space, multistep) on the float64 reference and on the tensor
  * tier (tfjs backends), and the tier cross-check test files, over N seeds, in parallel processes.
  * A correct implementation must pass every claim for every seed; the report gives per claim the
  * failures, the worst statistic/threshold ratio over seeds, and the empirical false-alarm rate
@@ -67,7 +67,9 @@ export function ratioFromMessage(msg: string): number {
 async function loadClaims(): Promise<Claim[]> {
   const { coreClaims } = await import('./claims/core.js');
   const { scoreClaims } = await import('./claims/score.js');
-  return [...coreClaims, ...scoreClaims];
+  const { sigmaClaims } = await import('./claims/sigma.js');
+  const { multistepClaims } = await import('./claims/multistep.js');
+  return [...coreClaims, ...scoreClaims, ...sigmaClaims, ...multistepClaims];
 }
 
 const impls = new Map<string, DiffusionImpl>();

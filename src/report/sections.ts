@@ -62,7 +62,7 @@ export interface PropertyResults {
 }
 
 /**
- * Run every claim of the property suite (src/conformance/kit.ts DEFAULT_CLAIMS = core + score claims)
+ * Run every claim of the property suite (src/conformance/kit.ts DEFAULT_CLAIMS: core, score, σ-space and multistep claims)
  * on the float64 reference implementation. `only` restricts to claim ids (for tests).
  */
 export async function runPropertySuite(options: { only?: string[]; log?: (line: string) => void } = {}): Promise<PropertyResults> {
