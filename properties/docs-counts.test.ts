@@ -104,8 +104,8 @@ const RULES: Rule[] = [
  * holding the phrase.
  */
 const ALLOWED: { file: string; phrase: string; reason: string }[] = [
-  { file: 'README.md', phrase: '1,548 tests in 78', reason: 'measured by the timed fresh-clone run the sentence reports (re-measure with the timings)' },
-  { file: 'README.md', phrase: '349 tests are reported as skipped', reason: 'measured by the same run (depends on what the machine has installed)' },
+  { file: 'README.md', phrase: '1,562 tests in 78', reason: 'measured by the timed fresh-clone run the sentence reports (re-measure with the timings)' },
+  { file: 'README.md', phrase: '363 tests are reported as skipped', reason: 'measured by the same run (depends on what the machine has installed)' },
   { file: 'README.md', phrase: 'F5/F6 score', reason: 'catalog section names, not a count' },
   { file: 'docs/samplers.md', phrase: 'Bonferroni over 118 tests', reason: 'sub-tests counted inside the sampling-distribution claim at run time (one KS and one mean test per coordinate)' },
   { file: 'docs/samplers.md', phrase: 'over 118 tests', reason: 'the same run-time sub-test count of score.sampling-distribution, quoted again in the σ-space section' },
