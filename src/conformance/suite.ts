@@ -51,3 +51,43 @@ export async function failingClaims(claims: Claim[], impl: DiffusionImpl): Promi
   }
   return failed;
 }
+
+/** A deliberately broken implementation and the claims expected to reject it (the self-checks). */
+export interface SelfCheckBug {
+  id: string;
+  bug: string;
+  impl: DiffusionImpl;
+  expectedCaughtBy: string[];
+}
+
+/**
+ * The self-check of a claim family as vitest tests: the bug list is well formed (at least `min`
+ * bugs, distinct ids, each naming claims that exist), and every bug is rejected by one of the claims
+ * it names. To keep the time modest each bug runs against the non-heavy claims plus the heavy ones
+ * it names; the output lists what caught it.
+ */
+export function registerSelfCheck(title: string, claims: Claim[], bugs: SelfCheckBug[], min: number): void {
+  describe(title, () => {
+    it(`has at least ${min} broken implementations with distinct ids, each naming existing claims`, () => {
+      expect(bugs.length).toBeGreaterThanOrEqual(min);
+      expect(new Set(bugs.map((b) => b.id)).size).toBe(bugs.length);
+      const ids = new Set(claims.map((c) => c.id));
+      for (const b of bugs) {
+        expect(b.expectedCaughtBy.length, b.id).toBeGreaterThan(0);
+        for (const c of b.expectedCaughtBy) expect(ids.has(c), `${b.id}: unknown claim ${c}`).toBe(true);
+      }
+    });
+    for (const b of bugs) {
+      it(`rejects ${b.id}: ${b.bug}`, async () => {
+        const failed = await failingClaims(claims.filter((c) => !c.heavy || b.expectedCaughtBy.includes(c.id)), b.impl);
+        const caught = failed.map((f) => f.id);
+        console.log(`  ${b.id}: caught by ${caught.length ? caught.join(', ') : 'NOTHING'}`);
+        for (const f of failed) console.log(`    ${f.message.split('\n')[0].slice(0, 300)}`);
+        expect(
+          b.expectedCaughtBy.some((c) => caught.includes(c)),
+          `${b.id}: caught by [${caught.join(', ')}], none of the expected [${b.expectedCaughtBy.join(', ')}]`,
+        ).toBe(true);
+      });
+    }
+  });
+}
