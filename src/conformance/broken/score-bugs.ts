@@ -17,13 +17,14 @@ export interface BrokenScoreImpl {
 
 type Rows = Float64Array[];
 
-function broken(id: string, patch: Partial<DiffusionImpl>): DiffusionImpl {
-  return { ...ref, ...patch, name: `broken: ${id}` };
+/** `base` (default: the score-family reference) with some members replaced, named after the bug. */
+export function broken(id: string, patch: Partial<DiffusionImpl>, base: DiffusionImpl = ref): DiffusionImpl {
+  return { ...base, ...patch, name: `broken: ${id}` };
 }
 
 /** Replace one sampler of the registry. */
-function withSampler(id: string, name: string, fn: R.SamplerFn): DiffusionImpl {
-  return broken(id, { scoreSampler: (n) => (n === name ? fn : R.getSampler(n)) });
+export function withSampler(id: string, name: string, fn: R.SamplerFn, base: DiffusionImpl = ref): DiffusionImpl {
+  return broken(id, { scoreSampler: (n) => (n === name ? fn : R.getSampler(n)) }, base);
 }
 
 const normals = (rng: R.Rng, x: Rows): Rows => x.map((r) => rng.normals(r.length));

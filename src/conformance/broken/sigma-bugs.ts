@@ -7,22 +7,20 @@
 import type { DiffusionImpl } from '../interface.js';
 import { referenceSigmaImpl as ref, sigmaScheduleOf } from '../impls/reference-sigma.js';
 import * as R from '../../reference/index.js';
+import { broken as brokenFrom, withSampler as withSamplerFrom, type BrokenScoreImpl } from './score-bugs.js';
 
-export interface BrokenSigmaImpl {
-  id: string;
-  bug: string;
-  expectedCaughtBy: string[];
-  impl: DiffusionImpl;
-}
+/** The same shape as the score family's broken implementations. */
+export type BrokenSigmaImpl = BrokenScoreImpl;
 
 type Rows = Float64Array[];
 
+/** The σ-space reference with some members replaced (score-bugs.ts's helper on this base). */
 function broken(id: string, patch: Partial<DiffusionImpl>): DiffusionImpl {
-  return { ...ref, ...patch, name: `broken: ${id}` };
+  return brokenFrom(id, patch, ref);
 }
 
 function withSampler(id: string, name: string, fn: R.SamplerFn): DiffusionImpl {
-  return broken(id, { scoreSampler: (n) => (n === name ? fn : R.getSampler(n)) });
+  return withSamplerFrom(id, name, fn, ref);
 }
 
 const comb = (a: number, x: Rows, b: number, y: Rows): Rows => x.map((r, k) => r.map((v, i) => a * v + b * y[k][i]));
